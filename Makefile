@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmbus_mdev: build the modules out of tree, and run the VM-based jobs.
+#
+#   make            build every module against $(KDIR) with W=1
+#   make check      full test run (static checks, debug kernel, KUnit, VM tests)
+#   make demo       the showcase on Debian's stock 6.12 kernel in QEMU
+#   make vm         interactive shell in the test VM; SCRIPT=FILE runs FILE
+#   make clean
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+# Hosts that do not run a Debian 6.12 kernel still have its headers.
+ifeq ($(wildcard $(KDIR)/Makefile),)
+KDIR := $(firstword $(wildcard /usr/src/linux-headers-6.12*-amd64))
+endif
+
+T := tools/testing/vmbus_mdev
+
+all:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+check:
+	$(T)/check.sh
+
+demo:
+	$(T)/demo.sh
+
+vm:
+	$(T)/vm.sh $(if $(SCRIPT),--script $(SCRIPT))
+
+clean:
+	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
+	rm -rf .build
+
+.PHONY: all check demo vm clean

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build (once) the debug test kernel from Debian's linux-source-6.12 with
+# x86_64_defconfig plus kernel.config, and print the build directory.
+#
+# The result is cached under ${XDG_CACHE_HOME:-~/.cache}/vmbus_mdev/, keyed
+# by the fragment, the source package version and RECIPE below, so a second
+# run returns at once. Bump RECIPE when the build steps themselves change.
+
+set -euo pipefail
+
+RECIPE=1
+here=$(cd "$(dirname "$0")" && pwd)
+fragment=$here/kernel.config
+tarball=/usr/src/linux-source-6.12.tar.xz
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/vmbus_mdev
+
+log() { echo "build-kernel: $*" >&2; }
+
+[ -r "$tarball" ] || { log "$tarball missing (install linux-source-6.12)"; exit 1; }
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+key=$( { cat "$fragment"; echo "$srcver"; echo "recipe $RECIPE"; } | sha256sum | cut -c1-16)
+src=$cache/src-$srcver
+out=$cache/kernel-$key
+
+if [ -e "$out/.done" ]; then
+	log "reusing cached kernel $out"
+	echo "$out"
+	exit 0
+fi
+
+mkdir -p "$cache"
+if [ ! -e "$src/.extracted" ]; then
+	log "extracting $tarball"
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -C "$src.tmp" --strip-components=1 -xf "$tarball"
+	touch "$src.tmp/.extracted"
+	mv "$src.tmp" "$src"
+fi
+
+rm -rf "$out"
+mkdir -p "$out"
+buildlog=$out/build.log
+kmake() { make -C "$src" O="$out" "$@"; }
+
+log "configuring (x86_64_defconfig + $(basename "$fragment"))"
+kmake defconfig >"$buildlog" 2>&1
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$fragment" >>"$buildlog" 2>&1
+kmake olddefconfig >>"$buildlog" 2>&1
+
+# Fail loudly when Kconfig silently dropped something we asked for.
+bad=0
+while IFS= read -r line; do
+	case "$line" in CONFIG_*=*) ;; *) continue ;; esac
+	opt=${line%%=*}
+	val=${line#*=}
+	if [ "$val" = n ]; then
+		if grep -q "^$opt=" "$out/.config"; then
+			log "requested $opt=n, got $(grep "^$opt=" "$out/.config")"
+			bad=1
+		fi
+	elif ! grep -qx "$line" "$out/.config"; then
+		got=$(grep -E "^$opt=|^# $opt is not set" "$out/.config" || echo "absent")
+		log "requested $line, got: $got"
+		bad=1
+	fi
+done <"$fragment"
+if [ $bad -ne 0 ]; then
+	log "configuration check failed; fix kernel.config"
+	exit 1
+fi
+
+jobs=$(nproc)
+log "building bzImage and modules with -j$jobs (progress every 500 steps; full log $buildlog)"
+start=$SECONDS
+if ! kmake -j"$jobs" bzImage modules 2>&1 | tee -a "$buildlog" |
+	awk '++n % 500 == 0 { printf "build-kernel: %6d steps ... %s\n", n, $0; fflush() }' >&2; then
+	tail -40 "$buildlog" >&2
+	log "kernel build failed"
+	exit 1
+fi
+kmake INSTALL_MOD_PATH="$out/mods" INSTALL_MOD_STRIP=1 modules_install >>"$buildlog" 2>&1
+log "built in $((SECONDS - start)) s"
+touch "$out/.done"
+echo "$out"

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every static check, then the debug test kernel in QEMU with
+# the KUnit suites and the in-VM tests. Ends with "N passed, M failed".
+
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+passed=0 failed=0 skipped=0
+result() {	# result NAME ok|fail|skip
+	case "$2" in
+	ok) passed=$((passed + 1)); echo "check: ok   $1" ;;
+	skip) skipped=$((skipped + 1)); echo "check: skip $1" ;;
+	*) failed=$((failed + 1)); echo "check: FAIL $1" ;;
+	esac
+}
+summary() {
+	echo
+	if [ $skipped -gt 0 ]; then
+		echo "$passed passed, $failed failed, $skipped skipped"
+	else
+		echo "$passed passed, $failed failed"
+	fi
+	[ $failed -eq 0 ]
+	exit
+}
+
+deps || { result "dependencies" fail; summary; }
+mkdir -p "$BUILD"
+kout=$(test_kernel) || { result "test kernel build" fail; summary; }
+src=$(kernel_src)
+
+# Static checks --------------------------------------------------------
+if build_modules test "$kout" C=2 CHECK="sparse -Wsparse-all -Wno-declaration-after-statement"; then
+	result "modules build W=1 + sparse against the test kernel" ok
+else
+	result "modules build W=1 + sparse against the test kernel" fail
+	summary	# nothing else can run without modules
+fi
+if build_modules stock "$(stock_kdir)"; then
+	result "modules build W=1 against stock $(stock_kver) headers" ok
+else
+	result "modules build W=1 against stock $(stock_kver) headers" fail
+fi
+
+cd "$TOP" || exit 1
+sources=$(git ls-files -co --exclude-standard '*.c' '*.h' | grep -v '^\.build/')
+# shellcheck disable=SC2086
+if "$src/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
+	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f $sources; then
+	result "checkpatch --strict" ok
+else
+	result "checkpatch --strict" fail
+fi
+# shellcheck disable=SC2086
+kdoc=$("$src/scripts/kernel-doc" -none -Wall $sources 2>&1)
+if [ -z "$kdoc" ]; then
+	result "kernel-doc -Wall" ok
+else
+	echo "$kdoc"
+	result "kernel-doc -Wall" fail
+fi
+if "$T/check-exports.sh" $sources; then
+	result "kernel-doc on every exported symbol" ok
+else
+	result "kernel-doc on every exported symbol" fail
+fi
+
+# The test VM ----------------------------------------------------------
+log=$BUILD/check-vm.log
+"$T/run-vm.sh" --kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test" \
+	--load "$BOOT_MODULES" --script "$T/guest/check.sh" --log "$log" \
+	--timeout 1200 --mem 3072 >/dev/null
+vmrc=$?
+if [ $vmrc -eq 0 ]; then
+	result "test VM: guest tests, clean console (no splat, no leak)" ok
+else
+	"$T/scan-log.sh" "$log" || true
+	tail -30 "$log"
+	result "test VM: guest tests, clean console (exit $vmrc)" fail
+fi
+
+# In-VM user-space tests report "vmtest-result: ok|fail|skip NAME".
+while read -r status name; do
+	result "$name" "$status"
+done < <(sed -n 's/^vmtest-result: \([a-z]*\) \(.*\)$/\1 \2/p' "$log" | tr -d '\r')
+
+# KUnit: the kernel's own KTAP parser, with every case counted.
+sed -n '/vmtest-kunit-begin/,/vmtest-kunit-end/p' "$log" | tr -d '\r' >"$BUILD/kunit.log"
+python3 "$T/kunit-count.py" "$src/tools/testing/kunit" "$BUILD/kunit.log" >"$BUILD/kunit.counts"
+kc=$?
+cat "$BUILD/kunit.counts"
+read -r kp kf ks <"$BUILD/kunit.counts.tail" 2>/dev/null || { kp=0 kf=1 ks=0; }
+passed=$((passed + kp)) failed=$((failed + kf)) skipped=$((skipped + ks))
+if [ $kc -ne 0 ] && [ "$kf" -eq 0 ]; then
+	result "KUnit output parsed" fail
+fi
+summary

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for check.sh, demo.sh, vm.sh and bench scripts. Sourced.
+
+T=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$T/../../.." && pwd)
+BUILD=$TOP/.build
+
+# Modules loaded at boot, in dependency order.
+BOOT_MODULES="vmbus_mdev.ko"
+
+stock_kdir() { ls -d /usr/src/linux-headers-6.12*-amd64 2>/dev/null | sort -V | tail -1; }
+stock_kver() { basename "$(stock_kdir)" | sed 's/^linux-headers-//'; }
+
+deps() { "$TOP/scripts/vmbus_mdev-deps.sh"; }
+
+# test_kernel: the cached debug kernel's build directory (builds it once).
+test_kernel() { "$T/build-kernel.sh"; }
+kernel_src() { ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/vmbus_mdev/src-* | sort -V | tail -1; }
+
+# build_modules FLAVOR KDIR [make args...]: build a mirror of the source tree
+# in .build/FLAVOR against KDIR, so builds for different kernels never mix.
+# Output goes to .build/FLAVOR.log; fails on any compiler or sparse warning.
+build_modules() {
+	local flavor=$1 kdir=$2 dir=$BUILD/$1
+	shift 2
+	mkdir -p "$dir"
+	rsync -a --delete --exclude=/.build --exclude=/.git "$TOP/" "$dir/"
+	if ! make -C "$kdir" M="$dir" W=1 "$@" modules >"$BUILD/$flavor.log" 2>&1; then
+		cat "$BUILD/$flavor.log" >&2
+		return 1
+	fi
+	if grep -E "warning:|error:" "$BUILD/$flavor.log" >&2; then
+		return 1
+	fi
+}

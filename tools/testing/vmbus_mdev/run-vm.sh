@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel in QEMU (TCG) with the vmbus_mdev modules and run a script.
+#
+#   run-vm.sh --kernel BZIMAGE --modules DIR [--kmod-root DIR] [--kmods "A B"]
+#             [--load "x.ko y.ko"] [--script FILE | --interactive]
+#             [--log FILE] [--timeout SECONDS] [--mem MB]
+#
+# --modules DIR holds our .ko files (all are copied into the initramfs, the
+# ones named by --load are loaded at boot, in that order). --kmods names
+# modules of the booted kernel to load first, resolved with modprobe against
+# --kmod-root. The host root is shared read-only at /host.
+#
+# Exit status: the script's, or non-zero when the run timed out, the guest
+# did not report, or the console shows a kernel splat (see scan-log.sh).
+
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+kernel="" moddir="" kmodroot="" kmods="" load="" script="" interactive=0
+log="" timeout=600 mem=2048
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift ;;
+	--modules) moddir=$2; shift ;;
+	--kmod-root) kmodroot=$2; shift ;;
+	--kmods) kmods=$2; shift ;;
+	--load) load=$2; shift ;;
+	--script) script=$2; shift ;;
+	--interactive) interactive=1 ;;
+	--log) log=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	*) echo "run-vm: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -r "$kernel" ] || { echo "run-vm: no kernel image '$kernel'" >&2; exit 2; }
+[ $interactive -eq 1 ] || [ -r "$script" ] || { echo "run-vm: no script '$script'" >&2; exit 2; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,etc/vmtest,proc,sys,dev,tmp,lib/vmbus_mdev,vmtest,host,root}
+cp /bin/busybox "$root/bin/busybox"
+cp "$here/guest/init" "$root/init"
+chmod +x "$root/init"
+
+# Kernel modules of the booted kernel, decompressed (busybox insmod cannot
+# always read .ko.xz), in the order modprobe resolves.
+: >"$root/etc/vmtest/kmods"
+if [ -n "$kmods" ]; then
+	kver=$(basename "$(ls -d "$kmodroot"/lib/modules/*/ | head -1)")
+	n=0
+	for m in $kmods; do
+		modprobe -d "$kmodroot" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' | while read -r path; do
+		n=$((n + 1))
+		dst=$root/lib/kmod-$n.ko
+		case "$path" in
+		*.xz) xz -dc "$path" >"$dst" ;;
+		*.zst) zstd -qdc "$path" >"$dst" ;;
+		*) cp "$path" "$dst" ;;
+		esac
+		echo "/lib/kmod-$n.ko" >>"$root/etc/vmtest/kmods"
+	done
+fi
+
+if [ -n "$moddir" ]; then
+	find "$moddir" -name '*.ko' -exec cp {} "$root/lib/vmbus_mdev/" \;
+fi
+: >"$root/etc/vmtest/modules"
+for m in $load; do
+	echo "$m" >>"$root/etc/vmtest/modules"
+done
+if [ $interactive -eq 1 ]; then
+	touch "$root/vmtest/interactive"
+else
+	cp "$script" "$root/vmtest/script"
+fi
+# Guest helpers every script may call.
+cp "$here"/guest/*.sh "$root/vmtest/" 2>/dev/null || true
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.gz"
+
+[ -n "$log" ] || log=$work/console.log
+append="console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=6 hung_task_panic=0"
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m "$mem"
+	-no-reboot -display none -monitor none -serial stdio
+	-kernel "$kernel" -initrd "$work/initramfs.gz" -append "$append"
+	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap)
+
+if [ $interactive -eq 1 ]; then
+	"${qemu[@]}"
+	exit 0
+fi
+
+# QEMU runs in the background so that the hard timeout can stop exactly it.
+: >"$log"
+"${qemu[@]}" </dev/null >"$log" 2>&1 &
+qpid=$!
+tail -n +1 -f "$log" --pid=$qpid &
+tpid=$!
+deadline=$((SECONDS + timeout))
+while kill -0 $qpid 2>/dev/null; do
+	if [ $SECONDS -ge $deadline ]; then
+		echo "run-vm: timed out after $timeout s; stopping QEMU (pid $qpid)" >&2
+		kill $qpid
+		wait $qpid 2>/dev/null || true
+		wait $tpid 2>/dev/null || true
+		exit 124
+	fi
+	sleep 1
+done
+wait $qpid || true
+wait $tpid 2>/dev/null || true
+
+rc=$(sed -n 's/^VMTEST-EXIT: \([0-9]*\).*/\1/p' "$log" | tail -1)
+if [ -z "$rc" ]; then
+	echo "run-vm: the guest never reported an exit status" >&2
+	rc=125
+fi
+if ! "$here/scan-log.sh" "$log"; then
+	[ "$rc" -ne 0 ] || rc=1
+fi
+exit "$rc"

@@ -1,0 +1,24 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fail (exit 1) when a guest console log holds a kernel splat: lockdep,
+# KASAN, BUG, WARNING, Oops, kmemleak, hung task, debugobjects, list
+# corruption. The offending lines are printed with some context.
+
+set -u
+log=$1
+pattern='WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|'
+pattern+='KASAN|UBSAN|possible (circular|recursive) locking|lockdep|'
+pattern+='DEBUG_LOCKS_WARN_ON|INFO: task .* blocked for more than|'
+pattern+='unreferenced object|ODEBUG:|list_(add|del) corruption|Call Trace:|'
+pattern+='kobject: .* (is not initialized|has no release)'
+
+hits=$(grep -naE "$pattern" "$log" || true)
+[ -z "$hits" ] && exit 0
+
+echo "scan-log: kernel splat in $log:" >&2
+echo "$hits" | head -20 | sed 's/^/  /' >&2
+first=$(echo "$hits" | head -1 | cut -d: -f1)
+echo "scan-log: context of the first report:" >&2
+sed -n "$((first > 5 ? first - 5 : 1)),$((first + 30))p" "$log" | sed 's/^/  | /' >&2
+exit 1
