@@ -2,20 +2,264 @@
 /*
  * vmbus_mdev: mediated devices carved out of VMBus (and other) parents.
  *
- * The API for vendors, which create the backing state of an instance, and
- * for bus drivers, which bind to instances through the driver model.
+ * Two kinds of users meet here. A *vendor* owns a parent device and knows
+ * how to build the backing state of an instance (struct vmbus_mdev_vendor_ops).
+ * A *bus driver* binds to instances through the driver model and gives them
+ * to user space, as a VFIO device or a character device
+ * (struct vmbus_mdev_driver). The core owns the lifecycle between the two;
+ * see Documentation/driver-api/vmbus_mdev.rst for the sequencing contract.
  */
 #ifndef _LINUX_VMBUS_MDEV_H
 #define _LINUX_VMBUS_MDEV_H
 
 #include <linux/device.h>
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <linux/uuid.h>
+
+struct module;
+struct vmbus_mdev_device;
+struct vmbus_mdev_type_dir;
 
 /**
  * vmbus_mdev_bus_type - the bus every mediated device sits on
  *
- * Appears as /sys/bus/vmbus_mdev. Exported so that tests and bus drivers
- * can look devices up by name.
+ * Appears as /sys/bus/vmbus_mdev. Exported so that bus drivers and tests
+ * can look devices up and iterate over them.
  */
 extern const struct bus_type vmbus_mdev_bus_type;
+
+/**
+ * struct vmbus_mdev_type - a kind of instance a parent can create
+ * @sysfs_name: directory suffix; the directory is "<vendor>-<sysfs_name>"
+ * @pretty_name: shown in the type's "name" attribute; @sysfs_name if NULL
+ * @device_api: what the instance looks like to a bus driver, for example
+ *	"vfio-pci"; bus drivers match on it and it is the MODALIAS suffix
+ * @description: optional text for the "description" attribute
+ * @max_instances: fixed number of instances of this type; ignored when
+ *	@get_available is set
+ * @get_available: optional; instances that can still be created, for a
+ *	vendor whose types share one pool. The core checks it before create;
+ *	the vendor's create stays authoritative and returns -EUSERS when it
+ *	lost a race for the last unit.
+ * @dir: private to the core, valid while the parent is registered
+ *
+ * Types are owned by the vendor and must stay valid while the parent is
+ * registered; a type object serves one parent at a time (a vendor with
+ * several parents gives each its own copies). The core keeps its own sysfs object for each, so the type
+ * may be freed as soon as vmbus_mdev_unregister_parent() returns.
+ */
+struct vmbus_mdev_type {
+	const char *sysfs_name;
+	const char *pretty_name;
+	const char *device_api;
+	const char *description;
+	unsigned int max_instances;
+	unsigned int (*get_available)(struct vmbus_mdev_type *type);
+
+	struct vmbus_mdev_type_dir *dir;
+};
+
+/**
+ * struct vmbus_mdev_vendor_ops - what a vendor does for each instance
+ * @name: vendor name, the prefix of every type directory
+ * @create: build the backing state of @mdev, before it is visible on the
+ *	bus. Store it with vmbus_mdev_set_vendor_data(). Return 0 or a
+ *	negative errno, which the writer of "create" receives.
+ * @remove: tear down what @create built. Called once every bus driver has
+ *	let go of @mdev; cannot fail.
+ *
+ * Neither callback is ever called for a parent once
+ * vmbus_mdev_unregister_parent() has returned.
+ */
+struct vmbus_mdev_vendor_ops {
+	const char *name;
+	int (*create)(struct vmbus_mdev_device *mdev);
+	void (*remove)(struct vmbus_mdev_device *mdev);
+};
+
+/**
+ * enum vmbus_mdev_parent_state - lifecycle of a parent
+ * @VMBUS_MDEV_PARENT_LIVE: creates and removes are accepted
+ * @VMBUS_MDEV_PARENT_UNREGISTERING: new creates and user removes fail with
+ *	-ENODEV; the parent is draining
+ */
+enum vmbus_mdev_parent_state {
+	VMBUS_MDEV_PARENT_LIVE,
+	VMBUS_MDEV_PARENT_UNREGISTERING,
+};
+
+/**
+ * struct vmbus_mdev_parent - a device that mediated devices are carved from
+ * @dev: the real device (a VMBus hv_device's device in real use)
+ * @ops: the vendor's callbacks
+ * @owner: module of the vendor; pinned while the core calls into it
+ * @types: the vendor's types
+ * @nr_types: number of entries in @types
+ * @lock: protects @state, @children and per-type counts. Never held
+ *	across a vendor callback or device_add().
+ * @state: see enum vmbus_mdev_parent_state
+ * @children: live mediated devices, in creation order
+ * @inflight: creates and user removes currently running; unregister
+ *	waits for it to drop to zero
+ * @types_kset: the "mdev_supported_types" directory
+ *
+ * The vendor embeds this structure and fills nothing in it by hand:
+ * vmbus_mdev_register_parent() initialises every field, so a parent that is
+ * registered again after unregistering starts from fresh state.
+ */
+struct vmbus_mdev_parent {
+	struct device *dev;
+	const struct vmbus_mdev_vendor_ops *ops;
+	struct module *owner;
+	struct vmbus_mdev_type **types;
+	unsigned int nr_types;
+
+	struct mutex lock;
+	enum vmbus_mdev_parent_state state;
+	struct list_head children;
+	atomic_t inflight;
+	struct kset *types_kset;
+};
+
+/**
+ * enum vmbus_mdev_state - lifecycle of a mediated device
+ * @VMBUS_MDEV_CREATING: being built; not yet announced to user space
+ * @VMBUS_MDEV_ACTIVE: fully created, announced, may be removed
+ * @VMBUS_MDEV_REMOVING: one remover owns it and is tearing it down
+ */
+enum vmbus_mdev_state {
+	VMBUS_MDEV_CREATING,
+	VMBUS_MDEV_ACTIVE,
+	VMBUS_MDEV_REMOVING,
+};
+
+/**
+ * struct vmbus_mdev_device - one mediated device
+ * @dev: its device on the vmbus_mdev bus, named by the lowercase UUID
+ * @uuid: the UUID given to "create"
+ * @type: the type it was created from
+ * @parent: the parent it was created under
+ * @vendor_data: the vendor's state, see vmbus_mdev_set_vendor_data()
+ * @state: see enum vmbus_mdev_state; changed under @parent->lock
+ * @probe_err: error of the bus driver probe run while creating
+ * @node: entry in @parent->children
+ * @hnode: entry in the global UUID index
+ *
+ * @type and @parent may only be used while the device is on the bus: from
+ * a vendor callback or between a bus driver's probe and remove. The device
+ * itself lives as long as someone holds a reference.
+ */
+struct vmbus_mdev_device {
+	struct device dev;
+	guid_t uuid;
+	struct vmbus_mdev_type *type;
+	struct vmbus_mdev_parent *parent;
+	void *vendor_data;
+
+	enum vmbus_mdev_state state;
+	int probe_err;
+	struct list_head node;
+	struct rhash_head hnode;
+};
+
+/**
+ * struct vmbus_mdev_device_id - what a bus driver binds to
+ * @device_api: a type's device_api, for example "vfio-pci"
+ */
+struct vmbus_mdev_device_id {
+	const char *device_api;
+};
+
+/**
+ * struct vmbus_mdev_driver - a driver for mediated devices
+ * @probe: bind to a device; may create user-visible nodes. The vendor's
+ *	state is complete when it is called.
+ * @remove: unbind; once it returns the driver must not touch the device
+ * @id_table: device_api strings this driver handles, ending in an empty
+ *	entry
+ * @driver: the embedded driver-model driver; set at least @driver.name
+ */
+struct vmbus_mdev_driver {
+	int (*probe)(struct vmbus_mdev_device *mdev);
+	void (*remove)(struct vmbus_mdev_device *mdev);
+	const struct vmbus_mdev_device_id *id_table;
+	struct device_driver driver;
+};
+
+/**
+ * to_vmbus_mdev_device() - the mediated device of a struct device
+ * @dev: a device on vmbus_mdev_bus_type
+ *
+ * Return: the containing struct vmbus_mdev_device.
+ */
+static inline struct vmbus_mdev_device *to_vmbus_mdev_device(struct device *dev)
+{
+	return container_of(dev, struct vmbus_mdev_device, dev);
+}
+
+/**
+ * vmbus_mdev_set_vendor_data() - attach the vendor's state to an instance
+ * @mdev: the instance being created
+ * @data: the vendor's state
+ */
+static inline void vmbus_mdev_set_vendor_data(struct vmbus_mdev_device *mdev,
+					      void *data)
+{
+	mdev->vendor_data = data;
+}
+
+/**
+ * vmbus_mdev_get_vendor_data() - the vendor's state of an instance
+ * @mdev: the instance
+ *
+ * Return: what the vendor's create stored, valid until its remove.
+ */
+static inline void *vmbus_mdev_get_vendor_data(struct vmbus_mdev_device *mdev)
+{
+	return mdev->vendor_data;
+}
+
+int __vmbus_mdev_register_parent(struct vmbus_mdev_parent *parent,
+				 struct device *dev,
+				 const struct vmbus_mdev_vendor_ops *ops,
+				 struct vmbus_mdev_type **types,
+				 unsigned int nr_types, struct module *owner);
+
+/**
+ * vmbus_mdev_register_parent() - make a device a parent of mediated devices
+ * @parent: the vendor's parent structure, initialised here
+ * @dev: the real device
+ * @ops: vendor callbacks
+ * @types: the types it offers
+ * @nr_types: number of @types
+ *
+ * See __vmbus_mdev_register_parent().
+ */
+#define vmbus_mdev_register_parent(parent, dev, ops, types, nr_types) \
+	__vmbus_mdev_register_parent(parent, dev, ops, types, nr_types, \
+				     THIS_MODULE)
+
+void vmbus_mdev_unregister_parent(struct vmbus_mdev_parent *parent);
+
+int __vmbus_mdev_register_driver(struct vmbus_mdev_driver *drv,
+				 struct module *owner);
+
+/**
+ * vmbus_mdev_register_driver() - register a bus driver for mediated devices
+ * @drv: the driver
+ *
+ * See __vmbus_mdev_register_driver().
+ */
+#define vmbus_mdev_register_driver(drv) \
+	__vmbus_mdev_register_driver(drv, THIS_MODULE)
+
+void vmbus_mdev_unregister_driver(struct vmbus_mdev_driver *drv);
+
+int vmbus_mdev_create(struct vmbus_mdev_type *type, const guid_t *uuid);
+unsigned int vmbus_mdev_type_available(struct vmbus_mdev_type *type);
+int vmbus_mdev_remove(struct vmbus_mdev_device *mdev);
 
 #endif /* _LINUX_VMBUS_MDEV_H */

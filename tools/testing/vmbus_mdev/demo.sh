@@ -16,4 +16,4 @@ echo "demo: booting /boot/vmlinuz-$kver in QEMU (TCG); this takes a minute"
 exec "$T/run-vm.sh" --kernel "/boot/vmlinuz-$kver" --modules "$BUILD/stock" \
 	--kmod-root / --kmods "9p 9pnet_virtio" \
 	--load "$BOOT_MODULES" --script "$T/guest/demo.sh" \
-	--log "$BUILD/demo-vm.log" --timeout 900
+	--log "$BUILD/demo-vm.log" --timeout 900 --loglevel 5

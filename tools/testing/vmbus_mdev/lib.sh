@@ -29,7 +29,11 @@ build_modules() {
 		cat "$BUILD/$flavor.log" >&2
 		return 1
 	fi
-	if grep -E "warning:|error:" "$BUILD/$flavor.log" >&2; then
+	# sparse cannot follow the guard(spinlock) inside the kernel's inline
+	# device_match_driver_override(); the kernel's own platform_match()
+	# gets the same false "context imbalance". Only that line is allowed.
+	if grep -E "warning:|error:" "$BUILD/$flavor.log" |
+		grep -v "context imbalance in 'vmbus_mdev_match' - wrong count at exit" >&2; then
 		return 1
 	fi
 }

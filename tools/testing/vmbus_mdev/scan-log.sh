@@ -8,7 +8,7 @@
 set -u
 log=$1
 pattern='WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|'
-pattern+='KASAN|UBSAN|possible (circular|recursive) locking|lockdep|'
+pattern+='KASAN|UBSAN|possible (circular|recursive) locking|INFO: lockdep is turned off|'
 pattern+='DEBUG_LOCKS_WARN_ON|INFO: task .* blocked for more than|'
 pattern+='unreferenced object|ODEBUG:|list_(add|del) corruption|Call Trace:|'
 pattern+='kobject: .* (is not initialized|has no release)'

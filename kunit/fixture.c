@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared KUnit fixture for the vmbus_mdev core suites; see fixture.h.
+ */
+#include <kunit/device.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "fixture.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+/* The fixture of the running test; KUnit runs one case at a time. */
+static struct fx *fx_current;
+
+static const char * const fx_step_names[VMBUS_MDEV_STEP_NR] = {
+	[VMBUS_MDEV_STEP_ALLOC] = "alloc",
+	[VMBUS_MDEV_STEP_UUID] = "uuid",
+	[VMBUS_MDEV_STEP_ENTER] = "enter",
+	[VMBUS_MDEV_STEP_VENDOR_CREATE] = "vendor_create",
+	[VMBUS_MDEV_STEP_DEVICE_ADD] = "device_add",
+	[VMBUS_MDEV_STEP_PROBED] = "probed",
+	[VMBUS_MDEV_STEP_LINKS] = "links",
+	[VMBUS_MDEV_STEP_ACTIVE] = "active",
+	[VMBUS_MDEV_STEP_UEVENT] = "uevent",
+	[VMBUS_MDEV_STEP_LEAVE] = "leave",
+	[VMBUS_MDEV_STEP_INACTIVE] = "inactive",
+	[VMBUS_MDEV_STEP_UNLINK] = "unlink",
+	[VMBUS_MDEV_STEP_DEVICE_DEL] = "device_del",
+	[VMBUS_MDEV_STEP_VENDOR_REMOVE] = "vendor_remove",
+	[VMBUS_MDEV_STEP_PUT_INSTANCE] = "put_instance",
+	[VMBUS_MDEV_STEP_PUT_UUID] = "put_uuid",
+	[VMBUS_MDEV_STEP_RELEASE] = "release",
+	[VMBUS_MDEV_STEP_UNREGISTER] = "unregister",
+	[VMBUS_MDEV_STEP_DRAINED] = "drained",
+	[VMBUS_MDEV_STEP_TYPES_GONE] = "types_gone",
+};
+
+void fx_trace(struct fx *fx, const char *fmt, ...)
+{
+	unsigned long flags;
+	size_t len;
+	va_list ap;
+
+	spin_lock_irqsave(&fx->lock, flags);
+	len = strlen(fx->trace);
+	if (len && len < FX_TRACE_LEN - 1)
+		fx->trace[len++] = ' ';
+	va_start(ap, fmt);
+	vscnprintf(fx->trace + len, FX_TRACE_LEN - len, fmt, ap);
+	va_end(ap);
+	spin_unlock_irqrestore(&fx->lock, flags);
+}
+
+void fx_trace_reset(struct fx *fx)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&fx->lock, flags);
+	fx->trace[0] = '\0';
+	spin_unlock_irqrestore(&fx->lock, flags);
+}
+
+static int fx_step_hook(struct vmbus_mdev_parent *parent,
+			struct vmbus_mdev_device *mdev,
+			enum vmbus_mdev_step step)
+{
+	struct fx *fx = fx_current;
+
+	if (!fx || parent != &fx->parent)
+		return 0;
+	fx_trace(fx, "%s", fx_step_names[step]);
+	if (step == fx->check_step) {
+		if (fx->step_check)
+			fx->step_check(fx, mdev);
+		fx->step_checks++;
+		complete(&fx->step_reached);
+	}
+	return step == fx->fail_step ? fx->fail_err : 0;
+}
+
+static u8 fx_tag(struct vmbus_mdev_device *mdev)
+{
+	return mdev->uuid.b[15];
+}
+
+/* Park the calling thread when the test asked for it at @where. */
+static void fx_maybe_park(struct fx *fx, enum fx_park where)
+{
+	if (fx->park != where)
+		return;
+	fx->park = FX_PARK_NONE;
+	complete(&fx->parked);
+	wait_for_completion(&fx->release);
+}
+
+static int fx_vendor_create(struct vmbus_mdev_device *mdev)
+{
+	struct fx *fx = fx_current;
+	struct fx_vendor_state *st;
+
+	fx_trace(fx, "V+%u", fx_tag(mdev));
+	fx_maybe_park(fx, FX_PARK_VENDOR_CREATE);
+	if (fx->vendor_create_err)
+		return fx->vendor_create_err;
+	if (mdev->type == &fx->type_pool) {
+		if (!fx->pool)
+			return -EUSERS;
+		fx->pool--;
+	}
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	st->mdev = mdev;
+	st->tag = fx_tag(mdev);
+	vmbus_mdev_set_vendor_data(mdev, st);
+	return 0;
+}
+
+static void fx_vendor_remove(struct vmbus_mdev_device *mdev)
+{
+	struct fx *fx = fx_current;
+
+	fx_trace(fx, "V-%u", fx_tag(mdev));
+	fx_maybe_park(fx, FX_PARK_VENDOR_REMOVE);
+	fx->vendor_removes++;
+	if (mdev->type == &fx->type_pool)
+		fx->pool++;
+	kfree(vmbus_mdev_get_vendor_data(mdev));
+	vmbus_mdev_set_vendor_data(mdev, NULL);
+}
+
+static const struct vmbus_mdev_vendor_ops fx_vendor_ops = {
+	.name = "kunit",
+	.create = fx_vendor_create,
+	.remove = fx_vendor_remove,
+};
+
+static unsigned int fx_pool_available(struct vmbus_mdev_type *type)
+{
+	return fx_current->pool;
+}
+
+static int fx_probe(struct vmbus_mdev_device *mdev, char which)
+{
+	struct fx *fx = fx_current;
+
+	if (!fx)
+		return -ENODEV;
+	fx_trace(fx, "%c+%u", which, fx_tag(mdev));
+	if (which == 'A' && fx->probe_check)
+		fx->probe_check(fx, mdev);
+	fx_maybe_park(fx, FX_PARK_PROBE);
+	return fx->probe_err;
+}
+
+static void fx_remove(struct vmbus_mdev_device *mdev, char which)
+{
+	struct fx *fx = fx_current;
+
+	fx_trace(fx, "%c-%u", which, fx_tag(mdev));
+	fx_maybe_park(fx, FX_PARK_DRIVER_REMOVE);
+}
+
+static int fx_probe_a(struct vmbus_mdev_device *mdev) { return fx_probe(mdev, 'A'); }
+static int fx_probe_b(struct vmbus_mdev_device *mdev) { return fx_probe(mdev, 'B'); }
+static int fx_probe_l(struct vmbus_mdev_device *mdev) { return fx_probe(mdev, 'L'); }
+static void fx_remove_a(struct vmbus_mdev_device *mdev) { fx_remove(mdev, 'A'); }
+static void fx_remove_b(struct vmbus_mdev_device *mdev) { fx_remove(mdev, 'B'); }
+static void fx_remove_l(struct vmbus_mdev_device *mdev) { fx_remove(mdev, 'L'); }
+
+static const struct vmbus_mdev_device_id fx_ids_a[] = {
+	{ .device_api = FX_API },
+	{}
+};
+
+static const struct vmbus_mdev_device_id fx_ids_b[] = {
+	{ .device_api = "kunit-api-b" },
+	{}
+};
+
+struct vmbus_mdev_driver fx_driver_a = {
+	.probe = fx_probe_a,
+	.remove = fx_remove_a,
+	.id_table = fx_ids_a,
+	.driver.name = "vmbus_mdev_kunit_a",
+};
+
+struct vmbus_mdev_driver fx_driver_b = {
+	.probe = fx_probe_b,
+	.remove = fx_remove_b,
+	.id_table = fx_ids_b,
+	.driver.name = "vmbus_mdev_kunit_b",
+};
+
+static const struct vmbus_mdev_device_id fx_ids_late[] = {
+	{ .device_api = "kunit-api-late" },
+	{}
+};
+
+/* Registered by one test, once per module load (see fx_module_init()). */
+bool fx_driver_late_registered;
+struct vmbus_mdev_driver fx_driver_late = {
+	.probe = fx_probe_l,
+	.remove = fx_remove_l,
+	.id_table = fx_ids_late,
+	.driver.name = "vmbus_mdev_kunit_late",
+};
+
+void fx_uuid(guid_t *uuid, u8 tag)
+{
+	*uuid = GUID_INIT(0x6d1b0a2c, 0x7f4e, 0x4a51, 0x9c, 0x3e,
+			  0x5b, 0x8d, 0x21, 0x0f, 0x00, tag);
+}
+
+int fx_create(struct fx *fx, struct vmbus_mdev_type *type, u8 tag)
+{
+	guid_t uuid;
+
+	fx_uuid(&uuid, tag);
+	return vmbus_mdev_create(type, &uuid);
+}
+
+/* The device of @tag on the bus, with a reference, or NULL. */
+struct vmbus_mdev_device *fx_find(u8 tag)
+{
+	struct device *dev;
+	char name[UUID_STRING_LEN + 1];
+	guid_t uuid;
+
+	fx_uuid(&uuid, tag);
+	snprintf(name, sizeof(name), "%pUl", &uuid);
+	dev = bus_find_device_by_name(&vmbus_mdev_bus_type, NULL, name);
+	return dev ? to_vmbus_mdev_device(dev) : NULL;
+}
+
+static int fx_count_one(struct device *dev, void *data)
+{
+	(*(unsigned int *)data)++;
+	return 0;
+}
+
+unsigned int fx_count_on_bus(void)
+{
+	unsigned int n = 0;
+
+	bus_for_each_dev(&vmbus_mdev_bus_type, NULL, &n, fx_count_one);
+	return n;
+}
+
+int fx_register(struct fx *fx)
+{
+	return vmbus_mdev_register_parent(&fx->parent, fx->dev, &fx_vendor_ops,
+					  fx->types, ARRAY_SIZE(fx->types));
+}
+
+int fx_init(struct kunit *test)
+{
+	struct fx *fx;
+
+	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
+	if (!fx)
+		return -ENOMEM;
+	fx->test = test;
+	spin_lock_init(&fx->lock);
+	init_completion(&fx->parked);
+	init_completion(&fx->release);
+	init_completion(&fx->step_reached);
+	fx->fail_step = VMBUS_MDEV_STEP_NR;
+	fx->check_step = VMBUS_MDEV_STEP_NR;
+	fx->fail_err = -EIO;
+	fx->pool = 3;
+	fx->type_fixed = (struct vmbus_mdev_type) {
+		.sysfs_name = "fixed",
+		.pretty_name = "Fixed pool of two",
+		.device_api = FX_API,
+		.description = "two instances at most",
+		.max_instances = 2,
+	};
+	fx->type_pool = (struct vmbus_mdev_type) {
+		.sysfs_name = "pool",
+		.device_api = FX_API,
+		.get_available = fx_pool_available,
+	};
+	fx->type_late = (struct vmbus_mdev_type) {
+		.sysfs_name = "late",
+		.device_api = "kunit-api-late",
+		.max_instances = 1,
+	};
+	fx->types[0] = &fx->type_fixed;
+	fx->types[1] = &fx->type_pool;
+	fx->types[2] = &fx->type_late;
+
+	fx->dev = fx_new_device(test);
+	if (IS_ERR(fx->dev))
+		return PTR_ERR(fx->dev);
+
+	test->priv = fx;
+	fx_current = fx;
+	WRITE_ONCE(vmbus_mdev_step_hook, fx_step_hook);
+	return fx_register(fx);
+}
+
+/*
+ * A parent device for one test. Names are never reused within a module
+ * load: with DEBUG_KOBJECT_RELEASE a name stays taken in sysfs until the
+ * delayed release of the previous holder, seconds later.
+ */
+struct device *fx_new_device(struct kunit *test)
+{
+	static atomic_t seq = ATOMIC_INIT(0);
+	char name[32];
+
+	snprintf(name, sizeof(name), "vmbus_mdev_fx%d", atomic_inc_return(&seq));
+	return kunit_device_register(test, name);
+}
+
+void fx_exit(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+
+	/* Let any thread a failed assertion left parked run to the end. */
+	complete_all(&fx->release);
+	if (fx->parent.types_kset)
+		vmbus_mdev_unregister_parent(&fx->parent);
+	WRITE_ONCE(vmbus_mdev_step_hook, NULL);
+	fx_current = NULL;
+}
+
+static int fx_thread_fn(void *data)
+{
+	struct fx_thread *t = data;
+
+	t->ret = t->fn(t);
+	complete(&t->done);
+	return 0;
+}
+
+void fx_thread_start(struct fx *fx, struct fx_thread *t,
+		     int (*fn)(struct fx_thread *t))
+{
+	struct task_struct *task;
+
+	t->fx = fx;
+	t->fn = fn;
+	init_completion(&t->done);
+	task = kthread_run(fx_thread_fn, t, "vmbus_mdev_fx");
+	KUNIT_ASSERT_FALSE(fx->test, IS_ERR(task));
+}
+
+int fx_thread_create(struct fx_thread *t)
+{
+	return vmbus_mdev_create(t->type, &t->uuid);
+}
+
+int fx_thread_remove(struct fx_thread *t)
+{
+	return vmbus_mdev_remove(t->mdev);
+}
+
+int fx_thread_unregister(struct fx_thread *t)
+{
+	vmbus_mdev_unregister_parent(&t->fx->parent);
+	return 0;
+}
+
+/* True when @t finished within @ms; false means it is still blocked. */
+bool fx_thread_finished(struct fx_thread *t, unsigned int ms)
+{
+	return wait_for_completion_timeout(&t->done, msecs_to_jiffies(ms));
+}
+
+void fx_wait_parked(struct fx *fx)
+{
+	KUNIT_ASSERT_TRUE(fx->test,
+			  wait_for_completion_timeout(&fx->parked, 10 * HZ));
+	reinit_completion(&fx->parked);
+}
+
+void fx_release(struct fx *fx)
+{
+	complete(&fx->release);
+}
+
+/* Arm a wait for @step; call before starting the thread that reaches it. */
+void fx_wait_step(struct fx *fx, enum vmbus_mdev_step step)
+{
+	KUNIT_ASSERT_TRUE(fx->test,
+			  wait_for_completion_timeout(&fx->step_reached, 10 * HZ));
+	KUNIT_ASSERT_EQ(fx->test, fx->check_step, step);
+}
+
+struct fx_thread *fx_thread_alloc(struct fx *fx, struct vmbus_mdev_type *type,
+				  u8 tag)
+{
+	/* Freed by KUnit after the exit hook, when every thread has ended. */
+	struct fx_thread *t = kunit_kzalloc(fx->test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(fx->test, t);
+	t->type = type;
+	fx_uuid(&t->uuid, tag);
+	return t;
+}
+
+/*
+ * The fake bus drivers live as long as the module: a driver's name stays
+ * taken in sysfs until its delayed release, so tests must not re-register.
+ * KUnit runs the suites once this init has returned.
+ */
+static int __init fx_module_init(void)
+{
+	int ret;
+
+	ret = vmbus_mdev_register_driver(&fx_driver_a);
+	if (ret)
+		return ret;
+	ret = vmbus_mdev_register_driver(&fx_driver_b);
+	if (ret)
+		vmbus_mdev_unregister_driver(&fx_driver_a);
+	return ret;
+}
+
+static void __exit fx_module_exit(void)
+{
+	if (fx_driver_late_registered)
+		vmbus_mdev_unregister_driver(&fx_driver_late);
+	vmbus_mdev_unregister_driver(&fx_driver_b);
+	vmbus_mdev_unregister_driver(&fx_driver_a);
+}
+
+module_init(fx_module_init);
+module_exit(fx_module_exit);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared KUnit fixture: a fake vendor with two types, two fake bus drivers,
+ * a trace of every callback and core step, fault injection at any step,
+ * and parking points where a thread waits until the test lets it go.
+ */
+#ifndef _VMBUS_MDEV_KUNIT_FIXTURE_H
+#define _VMBUS_MDEV_KUNIT_FIXTURE_H
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/spinlock.h>
+
+#include "../drivers/vmbus_mdev/vmbus_mdev_private.h"
+
+#define FX_TRACE_LEN 1024
+#define FX_API "kunit-api"
+
+/* Where a callback may park: one point per fixture at a time. */
+enum fx_park {
+	FX_PARK_NONE,
+	FX_PARK_VENDOR_CREATE,
+	FX_PARK_VENDOR_REMOVE,
+	FX_PARK_PROBE,
+	FX_PARK_DRIVER_REMOVE,
+};
+
+struct fx_vendor_state {
+	struct vmbus_mdev_device *mdev;
+	u8 tag;
+};
+
+struct fx {
+	struct kunit *test;
+	struct device *dev;
+	struct vmbus_mdev_parent parent;
+	struct vmbus_mdev_type type_fixed;	/* max 2 instances */
+	struct vmbus_mdev_type type_pool;	/* get_available() */
+	struct vmbus_mdev_type type_late;	/* only driver L matches */
+	struct vmbus_mdev_type *types[3];
+	unsigned int pool;
+
+	spinlock_t lock;
+	char trace[FX_TRACE_LEN];
+	enum vmbus_mdev_step fail_step;		/* VMBUS_MDEV_STEP_NR: none */
+	int fail_err;
+	int vendor_create_err;
+	int probe_err;
+	unsigned int vendor_removes;
+
+	enum fx_park park;
+	struct completion parked;
+	struct completion release;
+
+	/* Called from the probe of driver A when set, in the probing thread. */
+	void (*probe_check)(struct fx *fx, struct vmbus_mdev_device *mdev);
+	/* Called at core step @check_step when set, in the creating thread. */
+	enum vmbus_mdev_step check_step;
+	void (*step_check)(struct fx *fx, struct vmbus_mdev_device *mdev);
+	unsigned int step_checks;
+	struct completion step_reached;
+};
+
+/* A thread running one call, so a test can interleave it with another. */
+struct fx_thread {
+	struct fx *fx;
+	int (*fn)(struct fx_thread *t);
+	struct vmbus_mdev_type *type;
+	guid_t uuid;
+	struct vmbus_mdev_device *mdev;
+	int ret;
+	struct completion done;
+};
+
+extern struct vmbus_mdev_driver fx_driver_a;
+extern struct vmbus_mdev_driver fx_driver_b;
+extern struct vmbus_mdev_driver fx_driver_late;
+extern bool fx_driver_late_registered;
+
+int fx_init(struct kunit *test);
+void fx_exit(struct kunit *test);
+int fx_register(struct fx *fx);
+struct device *fx_new_device(struct kunit *test);
+void fx_trace(struct fx *fx, const char *fmt, ...) __printf(2, 3);
+void fx_trace_reset(struct fx *fx);
+void fx_uuid(guid_t *uuid, u8 tag);
+int fx_create(struct fx *fx, struct vmbus_mdev_type *type, u8 tag);
+struct vmbus_mdev_device *fx_find(u8 tag);
+unsigned int fx_count_on_bus(void);
+
+void fx_thread_start(struct fx *fx, struct fx_thread *t,
+		     int (*fn)(struct fx_thread *t));
+int fx_thread_create(struct fx_thread *t);
+int fx_thread_remove(struct fx_thread *t);
+int fx_thread_unregister(struct fx_thread *t);
+bool fx_thread_finished(struct fx_thread *t, unsigned int ms);
+void fx_wait_parked(struct fx *fx);
+void fx_release(struct fx *fx);
+void fx_wait_step(struct fx *fx, enum vmbus_mdev_step step);
+struct fx_thread *fx_thread_alloc(struct fx *fx, struct vmbus_mdev_type *type,
+				  u8 tag);
+
+#endif

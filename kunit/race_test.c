@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: deterministic interleavings, one per race of the review threads
+ * this project started from. A thread is parked at a chosen point (a
+ * vendor or driver callback, or a core step) and the test acts while it
+ * waits; every assertion follows from the order, not from timing. The one
+ * timed check, "still blocked after 100 ms", can only fail if the core
+ * lets a thread through that it must hold back.
+ */
+#include <kunit/device.h>
+#include <linux/module.h>
+
+#include "fixture.h"
+
+#define REMOVE(n) "inactive unlink device_del A-" #n " vendor_remove V-" #n \
+		  " put_instance put_uuid release"
+#define STILL_BLOCKED_MS 100
+
+/* A probe, and anyone who finds the device meanwhile, sees it complete. */
+static void probe_sees_created_device(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *t = fx_thread_alloc(fx, &fx->type_fixed, 1);
+	struct vmbus_mdev_device *mdev;
+
+	fx->park = FX_PARK_PROBE;
+	fx_thread_start(fx, t, fx_thread_create);
+	fx_wait_parked(fx);
+
+	/* Found on the bus mid-create: the vendor has built it already. */
+	mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+	KUNIT_EXPECT_NOT_NULL(test, vmbus_mdev_get_vendor_data(mdev));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mdev->state), VMBUS_MDEV_CREATING);
+	/* Not announced, and not removable until it is. */
+	KUNIT_EXPECT_TRUE(test, dev_get_uevent_suppress(&mdev->dev));
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), -EBUSY);
+	KUNIT_EXPECT_STREQ(test, fx->trace,
+			   "alloc uuid enter vendor_create V+1 device_add A+1");
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(t, 10000));
+	KUNIT_EXPECT_EQ(test, t->ret, 0);
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), 0);
+	put_device(&mdev->dev);
+}
+
+/* Unregister while a create is inside the vendor: the create finishes. */
+static void create_then_unregister(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *c = fx_thread_alloc(fx, &fx->type_fixed, 1);
+	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
+
+	fx->park = FX_PARK_VENDOR_CREATE;
+	fx_thread_start(fx, c, fx_thread_create);
+	fx_wait_parked(fx);
+
+	fx->check_step = VMBUS_MDEV_STEP_UNREGISTER;
+	fx_thread_start(fx, u, fx_thread_unregister);
+	fx_wait_step(fx, VMBUS_MDEV_STEP_UNREGISTER);
+	KUNIT_EXPECT_FALSE(test, fx_thread_finished(u, STILL_BLOCKED_MS));
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(c, 10000));
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
+	KUNIT_EXPECT_EQ(test, c->ret, 0);
+	KUNIT_EXPECT_STREQ(test, fx->trace,
+			   "alloc uuid enter vendor_create V+1 unregister device_add A+1 "
+			   "probed links active uevent leave drained " REMOVE(1)
+			   " types_gone");
+	KUNIT_EXPECT_EQ(test, fx_count_on_bus(), 0);
+}
+
+/* A create that arrives while unregister is under way fails at once. */
+static void unregister_then_create(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	fx_trace_reset(fx);
+
+	fx->park = FX_PARK_DRIVER_REMOVE;
+	fx_thread_start(fx, u, fx_thread_unregister);
+	fx_wait_parked(fx);
+
+	KUNIT_EXPECT_EQ(test, fx_create(fx, &fx->type_fixed, 2), -ENODEV);
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
+	KUNIT_EXPECT_STREQ(test, fx->trace,
+			   "unregister drained inactive unlink device_del A-1 "
+			   "alloc uuid enter put_uuid release "
+			   "vendor_remove V-1 put_instance put_uuid release types_gone");
+}
+
+/* A user remove under way when unregister starts: unregister waits for it. */
+static void remove_then_unregister(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *r = fx_thread_alloc(fx, NULL, 0);
+	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	r->mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, r->mdev);
+	fx_trace_reset(fx);
+
+	fx->park = FX_PARK_DRIVER_REMOVE;
+	fx_thread_start(fx, r, fx_thread_remove);
+	fx_wait_parked(fx);
+
+	fx->check_step = VMBUS_MDEV_STEP_UNREGISTER;
+	fx_thread_start(fx, u, fx_thread_unregister);
+	fx_wait_step(fx, VMBUS_MDEV_STEP_UNREGISTER);
+	KUNIT_EXPECT_FALSE(test, fx_thread_finished(u, STILL_BLOCKED_MS));
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
+	KUNIT_EXPECT_EQ(test, r->ret, 0);
+	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
+	KUNIT_EXPECT_STREQ(test, fx->trace,
+			   "inactive unlink device_del A-1 unregister vendor_remove V-1 "
+			   "put_instance put_uuid release drained types_gone");
+	put_device(&r->mdev->dev);
+}
+
+/* A user remove that arrives while unregister is under way: -ENODEV. */
+static void unregister_then_remove(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
+	struct vmbus_mdev_device *first;
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 2), 0);
+	first = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+
+	fx->park = FX_PARK_DRIVER_REMOVE;
+	fx_thread_start(fx, u, fx_thread_unregister);
+	fx_wait_parked(fx);		/* inside A-2: newest goes first */
+
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(first), -ENODEV);
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
+	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 2);
+	KUNIT_EXPECT_EQ(test, fx_count_on_bus(), 0);
+	put_device(&first->dev);
+}
+
+/*
+ * Remove racing the vendor module's unload: while the core is inside the
+ * vendor it holds a reference on the vendor's module (so rmmod fails with
+ * -EBUSY instead of pulling the code away), and the unregister that the
+ * module's exit runs waits for the remove to finish.
+ */
+static void remove_vs_vendor_unload(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *r = fx_thread_alloc(fx, NULL, 0);
+	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
+	int base = module_refcount(THIS_MODULE);
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), base);
+	r->mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, r->mdev);
+
+	fx->park = FX_PARK_VENDOR_REMOVE;
+	fx_thread_start(fx, r, fx_thread_remove);
+	fx_wait_parked(fx);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), base + 1);
+
+	fx->check_step = VMBUS_MDEV_STEP_UNREGISTER;
+	fx_thread_start(fx, u, fx_thread_unregister);
+	fx_wait_step(fx, VMBUS_MDEV_STEP_UNREGISTER);
+	KUNIT_EXPECT_FALSE(test, fx_thread_finished(u, STILL_BLOCKED_MS));
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
+	KUNIT_EXPECT_EQ(test, r->ret, 0);
+	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
+	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), base);
+	put_device(&r->mdev->dev);
+}
+
+/*
+ * Rebind while an old handle is still held (the Azure Blob "lock
+ * re-initialised while held"): the old device keeps its own state, the
+ * parent starts fresh, and the same UUID makes a new device.
+ */
+static void rebind_with_old_handle(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct vmbus_mdev_device *old, *new;
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	old = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+
+	vmbus_mdev_unregister_parent(&fx->parent);
+	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&fx->parent.lock));
+	KUNIT_EXPECT_FALSE(test, device_is_registered(&old->dev));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(old->state), VMBUS_MDEV_REMOVING);
+
+	KUNIT_ASSERT_EQ(test, fx_register(fx), 0);
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_type_available(&fx->type_fixed), 2);
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	new = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, new);
+	KUNIT_EXPECT_PTR_NE(test, new, old);
+	/* The old handle cannot reach into the new generation. */
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(old), -ENODEV);
+	KUNIT_EXPECT_TRUE(test, device_is_registered(&new->dev));
+
+	put_device(&old->dev);
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(new), 0);
+	put_device(&new->dev);
+}
+
+/* Unregister never waits for a reference held by user space. */
+static void unregister_with_held_reference(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
+	struct vmbus_mdev_device *held;
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	held = fx_find(1);	/* as an open file would */
+	KUNIT_ASSERT_NOT_NULL(test, held);
+
+	fx_thread_start(fx, u, fx_thread_unregister);
+	KUNIT_EXPECT_TRUE(test, fx_thread_finished(u, 10000));
+	KUNIT_EXPECT_FALSE(test, device_is_registered(&held->dev));
+	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
+	put_device(&held->dev);
+}
+
+/* Of concurrent removers exactly one succeeds. */
+static void concurrent_removers_one_wins(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *r = fx_thread_alloc(fx, NULL, 0);
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	r->mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, r->mdev);
+
+	fx->park = FX_PARK_DRIVER_REMOVE;
+	fx_thread_start(fx, r, fx_thread_remove);
+	fx_wait_parked(fx);
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(r->mdev), -ENODEV);
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
+	KUNIT_EXPECT_EQ(test, r->ret, 0);
+	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
+	put_device(&r->mdev->dev);
+}
+
+/*
+ * No lock is held across a vendor callback: while one create sits inside
+ * the vendor, creates under the same parent and under another one go on.
+ */
+static void creates_do_not_serialise(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *c = fx_thread_alloc(fx, &fx->type_fixed, 1);
+	struct vmbus_mdev_vendor_ops ops = *fx->parent.ops;
+	struct vmbus_mdev_type other_type = {
+		.sysfs_name = "other",
+		.device_api = FX_API,
+		.max_instances = 1,
+	};
+	struct vmbus_mdev_type *types[] = { &other_type };
+	struct vmbus_mdev_parent other;
+	struct device *dev;
+
+	dev = fx_new_device(test);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	ops.name = "kunit_other";
+	KUNIT_ASSERT_EQ(test, vmbus_mdev_register_parent(&other, dev, &ops,
+							 types, 1), 0);
+
+	fx->park = FX_PARK_VENDOR_CREATE;
+	fx_thread_start(fx, c, fx_thread_create);
+	fx_wait_parked(fx);
+
+	KUNIT_EXPECT_EQ(test, fx_create(fx, &other_type, 9), 0);
+	KUNIT_EXPECT_EQ(test, fx_create(fx, &fx->type_pool, 2), 0);
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(c, 10000));
+	KUNIT_EXPECT_EQ(test, c->ret, 0);
+	vmbus_mdev_unregister_parent(&other);
+}
+
+static struct kunit_case race_cases[] = {
+	KUNIT_CASE(probe_sees_created_device),
+	KUNIT_CASE(create_then_unregister),
+	KUNIT_CASE(unregister_then_create),
+	KUNIT_CASE(remove_then_unregister),
+	KUNIT_CASE(unregister_then_remove),
+	KUNIT_CASE(remove_vs_vendor_unload),
+	KUNIT_CASE(rebind_with_old_handle),
+	KUNIT_CASE(unregister_with_held_reference),
+	KUNIT_CASE(concurrent_removers_one_wins),
+	KUNIT_CASE(creates_do_not_serialise),
+	{}
+};
+
+static struct kunit_suite race_suite = {
+	.name = "vmbus_mdev_races",
+	.init = fx_init,
+	.exit = fx_exit,
+	.test_cases = race_cases,
+};
+
+kunit_test_suite(race_suite);
