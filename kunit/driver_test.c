@@ -48,13 +48,14 @@ static void move_between_drivers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, device_driver_attach(&fx_driver_a.driver, dev), 0);
 	KUNIT_EXPECT_PTR_EQ(test, dev->driver, &fx_driver_a.driver);
 
-	KUNIT_EXPECT_STREQ(test, fx->trace, "A-1 B+1 B-1 A+1");
+	FX_EXPECT_TRACE(fx,
+			"A-1 B+1 B-1 A+1");
 
 	fx_trace_reset(fx);
 	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), 0);
-	KUNIT_EXPECT_STREQ(test, fx->trace,
-			   "inactive unlink device_del A-1 vendor_remove V-1 "
-			   "put_instance put_uuid release");
+	FX_EXPECT_TRACE(fx,
+			"inactive unlink device_del A-1 vendor_remove V-1",
+			"put_instance put_uuid release");
 	put_device(dev);
 }
 
@@ -70,9 +71,9 @@ static void remove_unbound_device(struct kunit *test)
 	fx_trace_reset(fx);
 
 	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), 0);
-	KUNIT_EXPECT_STREQ(test, fx->trace,
-			   "inactive unlink device_del vendor_remove V-1 "
-			   "put_instance put_uuid release");
+	FX_EXPECT_TRACE(fx,
+			"inactive unlink device_del vendor_remove V-1",
+			"put_instance put_uuid release");
 	put_device(&mdev->dev);
 }
 
@@ -86,9 +87,9 @@ static void late_driver_binds_and_unbinds(struct kunit *test)
 	struct vmbus_mdev_device *mdev;
 
 	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_late, 1), 0);
-	KUNIT_EXPECT_STREQ(test, fx->trace,
-			   "alloc uuid enter vendor_create V+1 device_add probed links "
-			   "active uevent leave");
+	FX_EXPECT_TRACE(fx,
+			"alloc uuid enter vendor_create V+1 device_add probed links",
+			"active uevent leave");
 	mdev = fx_find(1);
 	KUNIT_ASSERT_NOT_NULL(test, mdev);
 	KUNIT_EXPECT_NULL(test, mdev->dev.driver);
@@ -101,7 +102,8 @@ static void late_driver_binds_and_unbinds(struct kunit *test)
 	fx_driver_late_registered = false;
 	KUNIT_EXPECT_NULL(test, mdev->dev.driver);
 	KUNIT_EXPECT_TRUE(test, device_is_registered(&mdev->dev));
-	KUNIT_EXPECT_STREQ(test, fx->trace, "L+1 L-1");
+	FX_EXPECT_TRACE(fx,
+			"L+1 L-1");
 	put_device(&mdev->dev);
 }
 

@@ -62,6 +62,22 @@ void fx_trace_reset(struct fx *fx)
 	spin_unlock_irqrestore(&fx->lock, flags);
 }
 
+void fx_expect_trace(struct fx *fx, ...)
+{
+	char *want = kunit_kzalloc(fx->test, FX_TRACE_LEN, GFP_KERNEL);
+	const char *frag;
+	size_t len = 0;
+	va_list ap;
+
+	KUNIT_ASSERT_NOT_NULL(fx->test, want);
+	va_start(ap, fx);
+	while ((frag = va_arg(ap, const char *)))
+		len += scnprintf(want + len, FX_TRACE_LEN - len, "%s%s",
+				 len ? " " : "", frag);
+	va_end(ap);
+	KUNIT_EXPECT_STREQ(fx->test, fx->trace, want);
+}
+
 static int fx_step_hook(struct vmbus_mdev_parent *parent,
 			struct vmbus_mdev_device *mdev,
 			enum vmbus_mdev_step step)

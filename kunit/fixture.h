@@ -40,7 +40,7 @@ struct fx {
 	struct vmbus_mdev_type *types[3];
 	unsigned int pool;
 
-	spinlock_t lock;
+	spinlock_t lock;	/* protects trace */
 	char trace[FX_TRACE_LEN];
 	enum vmbus_mdev_step fail_step;		/* VMBUS_MDEV_STEP_NR: none */
 	int fail_err;
@@ -83,6 +83,9 @@ int fx_register(struct fx *fx);
 struct device *fx_new_device(struct kunit *test);
 void fx_trace(struct fx *fx, const char *fmt, ...) __printf(2, 3);
 void fx_trace_reset(struct fx *fx);
+void fx_expect_trace(struct fx *fx, ...);
+/* Expect the trace to be the fragments, joined by spaces. */
+#define FX_EXPECT_TRACE(fx, ...) fx_expect_trace(fx, __VA_ARGS__, NULL)
 void fx_uuid(guid_t *uuid, u8 tag);
 int fx_create(struct fx *fx, struct vmbus_mdev_type *type, u8 tag);
 struct vmbus_mdev_device *fx_find(u8 tag);

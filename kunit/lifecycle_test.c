@@ -31,7 +31,8 @@ static void remove_order(struct kunit *test)
 	fx_trace_reset(fx);
 
 	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), 0);
-	KUNIT_EXPECT_STREQ(test, fx->trace, REMOVE(1));
+	FX_EXPECT_TRACE(fx,
+			REMOVE(1));
 	put_device(&mdev->dev);
 	KUNIT_EXPECT_NULL(test, fx_find(1));
 }
@@ -46,9 +47,14 @@ static void unregister_removes_children_newest_first(struct kunit *test)
 	fx_trace_reset(fx);
 
 	vmbus_mdev_unregister_parent(&fx->parent);
-	KUNIT_EXPECT_STREQ(test, fx->trace,
-			   "unregister drained " REMOVE(3) " " REMOVE(2) " "
-			   REMOVE(1) " types_gone");
+	FX_EXPECT_TRACE(fx,
+			"unregister drained",
+			REMOVE(3),
+			"",
+			REMOVE(2),
+			"",
+			REMOVE(1),
+			"types_gone");
 	KUNIT_EXPECT_EQ(test, fx_count_on_bus(), 0);
 	KUNIT_EXPECT_NULL(test, fx->type_fixed.dir);
 }
@@ -63,26 +69,33 @@ struct fault_case {
 };
 
 static const struct fault_case fault_cases[] = {
-	{ "alloc", VMBUS_MDEV_STEP_ALLOC, 0, 0, "alloc" },
-	{ "uuid", VMBUS_MDEV_STEP_UUID, 0, 0, "alloc uuid release" },
+	{ "alloc", VMBUS_MDEV_STEP_ALLOC, 0, 0,
+	  "alloc",
+	},
+	{ "uuid", VMBUS_MDEV_STEP_UUID, 0, 0,
+	  "alloc uuid release",
+	},
 	{ "enter", VMBUS_MDEV_STEP_ENTER, 0, 0,
-	  "alloc uuid enter put_uuid release" },
+	  "alloc uuid enter put_uuid release",
+	},
 	{ "vendor_create_seam", VMBUS_MDEV_STEP_VENDOR_CREATE, 0, 0,
-	  "alloc uuid enter vendor_create put_instance put_uuid release leave" },
+	  "alloc uuid enter vendor_create put_instance put_uuid release leave",
+	},
 	{ "vendor_create_error", VMBUS_MDEV_STEP_NR, -EIO, 0,
-	  "alloc uuid enter vendor_create V+1 put_instance put_uuid release leave" },
+	  "alloc uuid enter vendor_create V+1 put_instance put_uuid release leave",
+	},
 	{ "device_add", VMBUS_MDEV_STEP_DEVICE_ADD, 0, 0,
-	  "alloc uuid enter vendor_create V+1 device_add vendor_remove V-1 "
-	  "put_instance put_uuid release leave" },
+	  "alloc uuid enter vendor_create V+1 device_add vendor_remove V-1 put_instance put_uuid release leave",
+	},
 	{ "probe_error", VMBUS_MDEV_STEP_NR, 0, -EIO,
-	  "alloc uuid enter vendor_create V+1 device_add A+1 probed device_del "
-	  "vendor_remove V-1 put_instance put_uuid release leave" },
+	  "alloc uuid enter vendor_create V+1 device_add A+1 probed device_del vendor_remove V-1 put_instance put_uuid release leave",
+	},
 	{ "probed", VMBUS_MDEV_STEP_PROBED, 0, 0,
-	  "alloc uuid enter vendor_create V+1 device_add A+1 probed device_del A-1 "
-	  "vendor_remove V-1 put_instance put_uuid release leave" },
+	  "alloc uuid enter vendor_create V+1 device_add A+1 probed device_del A-1 vendor_remove V-1 put_instance put_uuid release leave",
+	},
 	{ "links", VMBUS_MDEV_STEP_LINKS, 0, 0,
-	  "alloc uuid enter vendor_create V+1 device_add A+1 probed links device_del A-1 "
-	  "vendor_remove V-1 put_instance put_uuid release leave" },
+	  "alloc uuid enter vendor_create V+1 device_add A+1 probed links device_del A-1 vendor_remove V-1 put_instance put_uuid release leave",
+	},
 };
 
 static void fault_case_desc(const struct fault_case *c, char *desc)

@@ -35,8 +35,8 @@ static void probe_sees_created_device(struct kunit *test)
 	/* Not announced, and not removable until it is. */
 	KUNIT_EXPECT_TRUE(test, dev_get_uevent_suppress(&mdev->dev));
 	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), -EBUSY);
-	KUNIT_EXPECT_STREQ(test, fx->trace,
-			   "alloc uuid enter vendor_create V+1 device_add A+1");
+	FX_EXPECT_TRACE(fx,
+			"alloc uuid enter vendor_create V+1 device_add A+1");
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(t, 10000));
@@ -65,10 +65,11 @@ static void create_then_unregister(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(c, 10000));
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
 	KUNIT_EXPECT_EQ(test, c->ret, 0);
-	KUNIT_EXPECT_STREQ(test, fx->trace,
-			   "alloc uuid enter vendor_create V+1 unregister device_add A+1 "
-			   "probed links active uevent leave drained " REMOVE(1)
-			   " types_gone");
+	FX_EXPECT_TRACE(fx,
+			"alloc uuid enter vendor_create V+1 unregister device_add A+1",
+			"probed links active uevent leave drained",
+			REMOVE(1),
+			"types_gone");
 	KUNIT_EXPECT_EQ(test, fx_count_on_bus(), 0);
 }
 
@@ -89,10 +90,10 @@ static void unregister_then_create(struct kunit *test)
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
-	KUNIT_EXPECT_STREQ(test, fx->trace,
-			   "unregister drained inactive unlink device_del A-1 "
-			   "alloc uuid enter put_uuid release "
-			   "vendor_remove V-1 put_instance put_uuid release types_gone");
+	FX_EXPECT_TRACE(fx,
+			"unregister drained inactive unlink device_del A-1",
+			"alloc uuid enter put_uuid release",
+			"vendor_remove V-1 put_instance put_uuid release types_gone");
 }
 
 /* A user remove under way when unregister starts: unregister waits for it. */
@@ -121,9 +122,9 @@ static void remove_then_unregister(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
 	KUNIT_EXPECT_EQ(test, r->ret, 0);
 	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
-	KUNIT_EXPECT_STREQ(test, fx->trace,
-			   "inactive unlink device_del A-1 unregister vendor_remove V-1 "
-			   "put_instance put_uuid release drained types_gone");
+	FX_EXPECT_TRACE(fx,
+			"inactive unlink device_del A-1 unregister vendor_remove V-1",
+			"put_instance put_uuid release drained types_gone");
 	put_device(&r->mdev->dev);
 }
 

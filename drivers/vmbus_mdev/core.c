@@ -10,6 +10,7 @@
 #include "vmbus_mdev_private.h"
 
 #if IS_ENABLED(CONFIG_KUNIT)
+/* The KUnit seam of vmbus_mdev_private.h; NULL outside of tests. */
 vmbus_mdev_step_hook_t vmbus_mdev_step_hook;
 EXPORT_SYMBOL_IF_KUNIT(vmbus_mdev_step_hook);
 #endif

@@ -57,8 +57,10 @@ void vmbus_mdev_parent_leave(struct vmbus_mdev_parent *parent)
 static void vmbus_mdev_parent_uevent(struct vmbus_mdev_parent *parent,
 				     const char *state)
 {
-	char *envp[] = { (char *)state, NULL };
+	char *envp[2];
 
+	envp[0] = (char *)state;
+	envp[1] = NULL;
 	kobject_uevent_env(&parent->dev->kobj, KOBJ_CHANGE, envp);
 }
 

@@ -11,9 +11,16 @@
 
 #include "vmbus_mdev_private.h"
 
-/*
+/**
+ * vmbus_mdev_parse_uuid() - parse a UUID written to "create"
+ * @buf: the bytes written
+ * @count: how many
+ * @uuid: the result
+ *
  * UUID input as mdev takes it: exactly 36 characters, in any case, with
  * one optional trailing newline.
+ *
+ * Return: 0 or -EINVAL.
  */
 VISIBLE_IF_KUNIT int vmbus_mdev_parse_uuid(const char *buf, size_t count,
 					   guid_t *uuid)
@@ -43,6 +50,7 @@ static ssize_t create_store(struct kobject *kobj, struct kobj_attribute *attr,
 	ret = vmbus_mdev_create(to_type_dir(kobj)->type, &uuid);
 	return ret ? ret : count;
 }
+
 static struct kobj_attribute create_attr = __ATTR_WO(create);
 
 static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -52,6 +60,7 @@ static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 	return sysfs_emit(buf, "%s\n", type->pretty_name ?: type->sysfs_name);
 }
+
 static struct kobj_attribute name_attr = __ATTR_RO(name);
 
 static ssize_t description_show(struct kobject *kobj,
@@ -59,6 +68,7 @@ static ssize_t description_show(struct kobject *kobj,
 {
 	return sysfs_emit(buf, "%s\n", to_type_dir(kobj)->type->description);
 }
+
 static struct kobj_attribute description_attr = __ATTR_RO(description);
 
 static ssize_t device_api_show(struct kobject *kobj,
@@ -66,6 +76,7 @@ static ssize_t device_api_show(struct kobject *kobj,
 {
 	return sysfs_emit(buf, "%s\n", to_type_dir(kobj)->type->device_api);
 }
+
 static struct kobj_attribute device_api_attr = __ATTR_RO(device_api);
 
 /**
@@ -95,6 +106,7 @@ static ssize_t available_instances_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%u\n",
 			  vmbus_mdev_type_available(to_type_dir(kobj)->type));
 }
+
 static struct kobj_attribute available_instances_attr =
 	__ATTR_RO(available_instances);
 

@@ -23,18 +23,17 @@ struct module;
 struct vmbus_mdev_device;
 struct vmbus_mdev_type_dir;
 
-/**
- * vmbus_mdev_bus_type - the bus every mediated device sits on
- *
- * Appears as /sys/bus/vmbus_mdev. Exported so that bus drivers and tests
- * can look devices up and iterate over them.
+/*
+ * The bus every mediated device sits on, /sys/bus/vmbus_mdev. Exported so
+ * that bus drivers and tests can look devices up and iterate over them.
  */
 extern const struct bus_type vmbus_mdev_bus_type;
 
 /**
  * struct vmbus_mdev_type - a kind of instance a parent can create
  * @sysfs_name: directory suffix; the directory is "<vendor>-<sysfs_name>"
- * @pretty_name: shown in the type's "name" attribute; @sysfs_name if NULL
+ * @pretty_name: shown in the type's "name" attribute; if NULL,
+ *	@sysfs_name is shown
  * @device_api: what the instance looks like to a bus driver, for example
  *	"vfio-pci"; bus drivers match on it and it is the MODALIAS suffix
  * @description: optional text for the "description" attribute
@@ -48,8 +47,9 @@ extern const struct bus_type vmbus_mdev_bus_type;
  *
  * Types are owned by the vendor and must stay valid while the parent is
  * registered; a type object serves one parent at a time (a vendor with
- * several parents gives each its own copies). The core keeps its own sysfs object for each, so the type
- * may be freed as soon as vmbus_mdev_unregister_parent() returns.
+ * several parents gives each its own copies). The core keeps its own
+ * sysfs object for each, so the type may be freed as soon as
+ * vmbus_mdev_unregister_parent() returns.
  */
 struct vmbus_mdev_type {
 	const char *sysfs_name;
@@ -117,7 +117,7 @@ struct vmbus_mdev_parent {
 	struct vmbus_mdev_type **types;
 	unsigned int nr_types;
 
-	struct mutex lock;
+	struct mutex lock;	/* see above: never across callbacks */
 	enum vmbus_mdev_parent_state state;
 	struct list_head children;
 	atomic_t inflight;
