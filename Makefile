@@ -6,6 +6,7 @@
 #   make check      full test run (static checks, debug kernel, KUnit, VM tests)
 #   make demo       the showcase on Debian's stock 6.12 kernel in QEMU
 #   make vm         interactive shell in the test VM; SCRIPT=FILE runs FILE
+#   make bench      create/remove scaling benchmark in a VM
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -25,6 +26,9 @@ check:
 demo:
 	$(T)/demo.sh
 
+bench:
+	$(T)/bench.sh
+
 vm:
 	$(T)/vm.sh $(if $(SCRIPT),--script $(SCRIPT))
 
@@ -32,4 +36,4 @@ clean:
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	rm -rf .build
 
-.PHONY: all check demo vm clean
+.PHONY: all check demo bench vm clean

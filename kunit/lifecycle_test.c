@@ -50,9 +50,7 @@ static void unregister_removes_children_newest_first(struct kunit *test)
 	FX_EXPECT_TRACE(fx,
 			"unregister drained",
 			REMOVE(3),
-			"",
 			REMOVE(2),
-			"",
 			REMOVE(1),
 			"types_gone");
 	KUNIT_EXPECT_EQ(test, fx_count_on_bus(), 0);

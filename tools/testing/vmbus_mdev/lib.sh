@@ -37,3 +37,13 @@ build_modules() {
 		return 1
 	fi
 }
+
+# build_progs: the user-space test programs, static, into .build/progs
+# (guests run them from the host share as $VMTEST_PROGS).
+build_progs() {
+	local src out=$BUILD/progs
+	mkdir -p "$out"
+	for src in "$T"/progs/*.c; do
+		gcc -static -O2 -Wall -Wextra -Werror -o "$out/$(basename "$src" .c)" "$src" || return 1
+	done
+}

@@ -89,7 +89,9 @@ cp "$here"/guest/*.sh "$root/vmtest/" 2>/dev/null || true
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.gz"
 
 [ -n "$log" ] || log=$work/console.log
+# Unknown key=value parameters reach init as environment variables.
 append="console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=$loglevel"
+append+=" VMTEST_HOST_BUILD=$(cd "$here/../../.." && pwd)/.build"
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m "$mem"
 	-no-reboot -display none -monitor none -serial stdio
 	-kernel "$kernel" -initrd "$work/initramfs.gz" -append "$append"

@@ -11,6 +11,7 @@ deps
 mkdir -p "$BUILD"
 kout=$(test_kernel)
 build_modules test "$kout"
+build_progs
 args=(--kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test"
 	--load "$BOOT_MODULES" --mem 3072)
 if [ "${1:-}" = --script ]; then

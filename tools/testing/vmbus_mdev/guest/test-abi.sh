@@ -1,0 +1,159 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The vmbus_mdev sysfs ABI from user space, against the test vendor:
+# layout and modes, UUID input rules, errnos, available_instances,
+# remove semantics, concurrent removers, bind/unbind/driver_override,
+# uevent order, parent unregister with children and re-registration.
+# Each check prints "vmtest-result: ok|fail NAME".
+
+P0=/sys/devices/platform/vmbus_mdev_test.0
+P1=/sys/devices/platform/vmbus_mdev_test.1
+SMALL=$P0/mdev_supported_types/test-small
+BUS=/sys/bus/vmbus_mdev
+U1=3c1f3a7e-5e7d-4d2b-9a8b-7d1e2f3a4b5c
+U2=5a0e2d11-0b6c-4f8e-8a3d-0c9b1e2f3a4d
+U3=7b2c9e44-1d3a-4c5b-9e6f-2a1b3c4d5e6f
+status=0
+
+result() {	# result ok|fail NAME [detail]
+	echo "vmtest-result: $1 abi: $2"
+	if [ "$1" != ok ]; then
+		[ -n "$3" ] && echo "abi: $2: $3"
+		status=1
+	fi
+}
+check() {	# check NAME COMMAND...
+	name=$1
+	shift
+	if "$@"; then result ok "$name"; else result fail "$name"; fi
+}
+# write FILE VALUE: prints "ok" or the errno text of the failed write
+write() { "$VMTEST_PROGS/sysfs-write" "$1" "$2"; }
+expect() {	# expect NAME WANT FILE VALUE
+	got=$(write "$3" "$4")
+	if [ "$got" = "$2" ]; then result ok "$1"; else result fail "$1" "want '$2', got '$got'"; fi
+}
+mode() { stat -c %a "$1"; }
+
+insmod "$VMTEST_MODDIR/vmbus_mdev_testvendor.ko" || { result fail "load test vendor"; exit 1; }
+
+uevent sh -c 'echo "$ACTION ${DEVPATH##*/} $MDEV_STATE" >>/tmp/uevents' &
+uevent_pid=$!
+sleep 1
+
+# Layout and permissions -------------------------------------------------
+check "type directory files" test -f $SMALL/create -a -f $SMALL/name -a \
+	-f $SMALL/description -a -f $SMALL/device_api -a \
+	-f $SMALL/available_instances -a -d $SMALL/devices
+check "create is root-only 0200" [ "$(mode $SMALL/create)" = 200 ]
+check "type name" [ "$(cat $SMALL/name)" = "Small test type" ]
+check "type device_api" [ "$(cat $SMALL/device_api)" = test-api ]
+check "no description unless set" \
+	test ! -e $P0/mdev_supported_types/test-bulk/description
+check "class link" test -L /sys/class/vmbus_mdev_bus/vmbus_mdev_test.0
+
+# Create, naming, links ------------------------------------------------
+UPPER=$(echo $U1 | tr a-f A-F)
+expect "create with uppercase UUID and newline" ok $SMALL/create "$UPPER
+"
+D=$BUS/devices/$U1
+check "device named in lowercase" test -d $D
+check "remove is root-only 0200" [ "$(mode $D/remove)" = 200 ]
+check "mdev_type link" [ "$(readlink -f $D/mdev_type)" = "$(readlink -f $SMALL)" ]
+check "type devices link" [ "$(readlink -f $SMALL/devices/$U1)" = "$(readlink -f $D)" ]
+check "bound to the matching driver" [ "$(basename "$(readlink $D/driver)")" = vmbus_mdev_test_a ]
+check "uevent has MODALIAS" grep -qx "MODALIAS=vmbus_mdev:test-api" $D/uevent
+check "available_instances after one create" [ "$(cat $SMALL/available_instances)" = 1 ]
+
+# Malformed UUIDs: every class EINVAL, nothing created -------------------
+for bad in "
+" "x" "$U1$U1" "${U1%?}" "${U1}0" "${U1%?}g" "{${U1#?}" \
+	"$(echo $U1 | tr - _)" "$U1
+
+"; do
+	expect "malformed uuid '$(echo "$bad" | head -1)' is EINVAL" "Invalid argument" $SMALL/create "$bad"
+done
+check "malformed input created nothing" [ "$(ls $BUS/devices | wc -l)" = 1 ]
+
+# Duplicates and instance limits -----------------------------------------
+expect "duplicate uuid, same parent, EEXIST" "File exists" $SMALL/create $U1
+expect "duplicate uuid, other parent, EEXIST" "File exists" \
+	$P1/mdev_supported_types/test-small/create $U1
+expect "second instance" ok $SMALL/create $U2
+check "available_instances is 0" [ "$(cat $SMALL/available_instances)" = 0 ]
+expect "no instance left is EUSERS" "Too many users" $SMALL/create $U3
+
+# Remove semantics -------------------------------------------------------
+expect "remove 0 does nothing" ok $BUS/devices/$U2/remove 0
+check "device still there after 0" test -d $BUS/devices/$U2
+expect "remove garbage is EINVAL" "Invalid argument" $BUS/devices/$U2/remove abc
+expect "remove 1" ok $BUS/devices/$U2/remove 1
+check "device gone after remove" test ! -e $BUS/devices/$U2
+check "type link gone after remove" test ! -e $SMALL/devices/$U2
+check "available_instances back to 1" [ "$(cat $SMALL/available_instances)" = 1 ]
+expect "uuid reusable at once" ok $SMALL/create $U2
+
+# Concurrent removers: exactly one succeeds.
+for i in 1 2 3 4; do
+	(write $BUS/devices/$U2/remove 1 >/tmp/rm.$i) &
+done
+wait_removers() { for i in 1 2 3 4; do while [ ! -s /tmp/rm.$i ]; do sleep 1; done; done; }
+wait_removers
+check "concurrent removers: exactly one succeeds" [ "$(cat /tmp/rm.* | grep -cx ok)" = 1 ]
+
+# Probe failure passes the driver's errno through, leaves nothing -------
+FAIL=$P0/mdev_supported_types/test-fail
+expect "failing probe returns its errno" "Input/output error" $FAIL/create $U3
+check "failed create left no device" test ! -e $BUS/devices/$U3
+check "failed create left the instance" [ "$(cat $FAIL/available_instances)" = 1 ]
+expect "failed create left the uuid free" ok $SMALL/create $U3
+expect "remove it again" ok $BUS/devices/$U3/remove 1
+
+# Driver model: unbind, driver_override, bind, and back ------------------
+DRV=$BUS/drivers
+expect "unbind from A" ok $DRV/vmbus_mdev_test_a/unbind $U1
+check "unbound" test ! -e $D/driver
+expect "bind to B without override fails" "No such device" $DRV/vmbus_mdev_test_b/bind $U1
+expect "driver_override to B" ok $D/driver_override vmbus_mdev_test_b
+expect "bind to B" ok $DRV/vmbus_mdev_test_b/bind $U1
+check "bound to B" [ "$(basename "$(readlink $D/driver)")" = vmbus_mdev_test_b ]
+expect "unbind from B" ok $DRV/vmbus_mdev_test_b/unbind $U1
+expect "clear driver_override" ok $D/driver_override "
+"
+expect "reprobe through drivers_probe" ok $BUS/drivers_probe $U1
+check "back on A" [ "$(basename "$(readlink $D/driver)")" = vmbus_mdev_test_a ]
+
+# Uevents: add then bind for a create, remove for a remove, and nothing
+# at all for a create that failed. ---------------------------------------
+expect "create for uevent check" ok $SMALL/create $U2
+expect "remove for uevent check" ok $BUS/devices/$U2/remove 1
+sleep 1
+events() { grep " $1" /tmp/uevents | awk '{print $1}' | tr '\n' ' '; }
+CYCLE="add bind unbind remove "
+check "uevents: add then bind for each create, unbind then remove for each remove" \
+	[ "$(events $U2)" = "$CYCLE$CYCLE$CYCLE" ]
+check "no uevent for the failed create" [ "$(events $U3)" = "$CYCLE" ]
+
+# Parent unregister with children, while a device file is held open ------
+expect "child 2" ok $SMALL/create $U2
+expect "child 3" ok $P0/mdev_supported_types/test-bulk/create $U3
+exec 3<$BUS/devices/$U3/uevent
+ON=/sys/module/vmbus_mdev_testvendor/parameters/online
+expect "unregister parents with children and an open file" ok $ON 0
+check "children gone" [ "$(ls $BUS/devices | wc -l)" = 0 ]
+check "class link gone" test ! -e /sys/class/vmbus_mdev_bus/vmbus_mdev_test.0
+check "held file now fails" sh -c "! cat <&3 >/dev/null 2>&1"
+exec 3<&-
+expect "register again" ok $ON 1
+sleep 1
+check "MDEV_STATE uevents" sh -c "grep -q 'change vmbus_mdev_test.0 unregistered' /tmp/uevents && \
+	grep -q 'change vmbus_mdev_test.0 registered' /tmp/uevents"
+check "fresh parent has full instances" [ "$(cat $SMALL/available_instances)" = 2 ]
+expect "same uuid on the fresh parent" ok $SMALL/create $U1
+expect "remove on the fresh parent" ok $BUS/devices/$U1/remove 1
+
+kill $uevent_pid
+rmmod vmbus_mdev_testvendor || { result fail "unload test vendor"; status=1; }
+check "test vendor unloaded with devices" test ! -e $P0
+exit $status
