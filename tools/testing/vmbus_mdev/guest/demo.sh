@@ -9,9 +9,42 @@ show() { printf '$ %s\n' "$*"; sh -c "$*"; }
 step "The running kernel is Debian's own"
 show "uname -r"
 
-step "The vmbus_mdev core module is loaded"
+step "The vmbus_mdev core module is loaded and registered its bus"
 show "grep vmbus_mdev /proc/modules"
-
-step "It registered the vmbus_mdev bus"
 show "ls /sys/bus/vmbus_mdev/"
-show "ls /sys/bus/vmbus_mdev/devices/ /sys/bus/vmbus_mdev/drivers/"
+
+step "A vendor registers a parent (here the test-only vendor: two virtual parents)"
+show "insmod \$VMTEST_MODDIR/vmbus_mdev_testvendor.ko"
+show "ls -l /sys/class/vmbus_mdev_bus/"
+P=/sys/devices/platform/vmbus_mdev_test.0
+show "ls $P/mdev_supported_types/"
+T=$P/mdev_supported_types/test-small
+show "cd $T && grep . name description device_api available_instances"
+
+step "Create an instance: write a UUID to 'create'"
+U=3c1f3a7e-5e7d-4d2b-9a8b-7d1e2f3a4b5c
+show "echo $U > $T/create"
+show "ls /sys/bus/vmbus_mdev/devices/"
+show "ls /sys/bus/vmbus_mdev/devices/$U/"
+show "readlink /sys/bus/vmbus_mdev/devices/$U/mdev_type /sys/bus/vmbus_mdev/devices/$U/driver"
+show "cat $T/available_instances"
+
+step "The same UUID again is refused (EEXIST), under any parent"
+show "echo $U > /sys/devices/platform/vmbus_mdev_test.1/mdev_supported_types/test-small/create"
+
+step "Move it to another bus driver: unbind, driver_override, bind"
+show "echo $U > /sys/bus/vmbus_mdev/drivers/vmbus_mdev_test_a/unbind"
+show "echo vmbus_mdev_test_b > /sys/bus/vmbus_mdev/devices/$U/driver_override"
+show "echo $U > /sys/bus/vmbus_mdev/drivers/vmbus_mdev_test_b/bind"
+show "readlink /sys/bus/vmbus_mdev/devices/$U/driver"
+
+step "Remove it: the UUID is free again at once"
+show "echo 1 > /sys/bus/vmbus_mdev/devices/$U/remove"
+show "ls /sys/bus/vmbus_mdev/devices/ | wc -l"
+show "cat $T/available_instances"
+show "echo $U > $T/create && echo 1 > /sys/bus/vmbus_mdev/devices/$U/remove && echo reused"
+
+step "Unloading the vendor removes its parents and any children"
+show "echo $U > $T/create"
+show "rmmod vmbus_mdev_testvendor"
+show "ls /sys/bus/vmbus_mdev/devices/ | wc -l"
