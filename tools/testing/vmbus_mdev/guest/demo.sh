@@ -26,7 +26,8 @@ U=3c1f3a7e-5e7d-4d2b-9a8b-7d1e2f3a4b5c
 show "echo $U > $T/create"
 show "ls /sys/bus/vmbus_mdev/devices/"
 show "ls /sys/bus/vmbus_mdev/devices/$U/"
-show "readlink /sys/bus/vmbus_mdev/devices/$U/mdev_type /sys/bus/vmbus_mdev/devices/$U/driver"
+show "readlink /sys/bus/vmbus_mdev/devices/$U/mdev_type"
+show "readlink /sys/bus/vmbus_mdev/devices/$U/driver"
 show "cat $T/available_instances"
 
 step "The same UUID again is refused (EEXIST), under any parent"
