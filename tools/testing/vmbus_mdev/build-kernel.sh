@@ -84,4 +84,8 @@ fi
 kmake INSTALL_MOD_PATH="$out/mods" INSTALL_MOD_STRIP=1 modules_install >>"$buildlog" 2>&1
 log "built in $((SECONDS - start)) s"
 touch "$out/.done"
+# Keep the cache bounded: builds of other configs or sources are stale.
+for old in "$cache"/kernel-* "$cache"/src-*; do
+	[ "$old" = "$out" ] || [ "$old" = "$src" ] || rm -rf "$old"
+done
 echo "$out"
