@@ -16,6 +16,18 @@
 		  " put_instance put_uuid release"
 #define STILL_BLOCKED_MS 100
 
+/*
+ * Start unregister in @u while another thread is parked inside the parent,
+ * and check that it has begun (new work is refused) but cannot finish.
+ */
+static void start_unregister_expect_blocked(struct fx *fx, struct fx_thread *u)
+{
+	fx->check_step = VMBUS_MDEV_STEP_UNREGISTER;
+	fx_thread_start(fx, u, fx_thread_unregister);
+	fx_wait_step(fx, VMBUS_MDEV_STEP_UNREGISTER);
+	KUNIT_EXPECT_FALSE(fx->test, fx_thread_finished(u, STILL_BLOCKED_MS));
+}
+
 /* A probe, and anyone who finds the device meanwhile, sees it complete. */
 static void probe_sees_created_device(struct kunit *test)
 {
@@ -56,10 +68,7 @@ static void create_then_unregister(struct kunit *test)
 	fx_thread_start(fx, c, fx_thread_create);
 	fx_wait_parked(fx);
 
-	fx->check_step = VMBUS_MDEV_STEP_UNREGISTER;
-	fx_thread_start(fx, u, fx_thread_unregister);
-	fx_wait_step(fx, VMBUS_MDEV_STEP_UNREGISTER);
-	KUNIT_EXPECT_FALSE(test, fx_thread_finished(u, STILL_BLOCKED_MS));
+	start_unregister_expect_blocked(fx, u);
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(c, 10000));
@@ -112,10 +121,7 @@ static void remove_then_unregister(struct kunit *test)
 	fx_thread_start(fx, r, fx_thread_remove);
 	fx_wait_parked(fx);
 
-	fx->check_step = VMBUS_MDEV_STEP_UNREGISTER;
-	fx_thread_start(fx, u, fx_thread_unregister);
-	fx_wait_step(fx, VMBUS_MDEV_STEP_UNREGISTER);
-	KUNIT_EXPECT_FALSE(test, fx_thread_finished(u, STILL_BLOCKED_MS));
+	start_unregister_expect_blocked(fx, u);
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
@@ -176,10 +182,7 @@ static void remove_vs_vendor_unload(struct kunit *test)
 	fx_wait_parked(fx);
 	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), base + 1);
 
-	fx->check_step = VMBUS_MDEV_STEP_UNREGISTER;
-	fx_thread_start(fx, u, fx_thread_unregister);
-	fx_wait_step(fx, VMBUS_MDEV_STEP_UNREGISTER);
-	KUNIT_EXPECT_FALSE(test, fx_thread_finished(u, STILL_BLOCKED_MS));
+	start_unregister_expect_blocked(fx, u);
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
