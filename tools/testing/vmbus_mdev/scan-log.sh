@@ -5,7 +5,15 @@
 # KASAN, BUG, WARNING, Oops, kmemleak, hung task, debugobjects, list
 # corruption. The offending lines are printed with some context.
 
+# With --boot-only, exit 0 only when there are reports and every one of
+# them precedes the guest's "vmtest: boot complete" line.
+
 set -u
+boot_only=0
+if [ "$1" = --boot-only ]; then
+	boot_only=1
+	shift
+fi
 log=$1
 pattern='WARNING:|BUG:|kernel BUG at|Oops|general protection fault|Kernel panic|'
 pattern+='KASAN|UBSAN|possible (circular|recursive) locking|INFO: lockdep is turned off|'
@@ -14,6 +22,13 @@ pattern+='unreferenced object|ODEBUG:|list_(add|del) corruption|Call Trace:|'
 pattern+='kobject: .* (is not initialized|has no release)'
 
 hits=$(grep -naE "$pattern" "$log" || true)
+if [ $boot_only -eq 1 ]; then
+	[ -n "$hits" ] || exit 1
+	booted=$(grep -n "vmtest: boot complete" "$log" | head -1 | cut -d: -f1)
+	last=$(echo "$hits" | tail -1 | cut -d: -f1)
+	[ -z "$booted" ] || [ "$last" -lt "$booted" ]
+	exit
+fi
 [ -z "$hits" ] && exit 0
 
 echo "scan-log: kernel splat in $log:" >&2
