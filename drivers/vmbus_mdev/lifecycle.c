@@ -307,7 +307,9 @@ static int vmbus_mdev_claim(struct vmbus_mdev_device *mdev)
 
 /**
  * vmbus_mdev_remove() - remove a mediated device
- * @mdev: the device; the caller holds a reference
+ * @mdev: the device; the caller holds a reference and knows the parent is
+ *	still registered (vmbus_mdev_unregister_parent() has not returned),
+ *	as sysfs and bus-driver callbacks do
  *
  * Runs the remove sequence, the mirror of create: inactive, links gone,
  * device_del() (bound drivers' remove runs), vendor remove, instance and
