@@ -28,6 +28,16 @@ static void start_unregister_expect_blocked(struct fx *fx, struct fx_thread *u)
 	KUNIT_EXPECT_FALSE(fx->test, fx_thread_finished(u, STILL_BLOCKED_MS));
 }
 
+/* Let the parked thread @t go and join it and the unregistering @u. */
+static void release_and_join(struct fx *fx, struct fx_thread *t,
+			     struct fx_thread *u)
+{
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(fx->test, fx_thread_finished(t, 10000));
+	KUNIT_ASSERT_TRUE(fx->test, fx_thread_finished(u, 10000));
+	KUNIT_EXPECT_EQ(fx->test, t->ret, 0);
+}
+
 /* A probe, and anyone who finds the device meanwhile, sees it complete. */
 static void probe_sees_created_device(struct kunit *test)
 {
@@ -70,10 +80,7 @@ static void create_then_unregister(struct kunit *test)
 
 	start_unregister_expect_blocked(fx, u);
 
-	fx_release(fx);
-	KUNIT_ASSERT_TRUE(test, fx_thread_finished(c, 10000));
-	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
-	KUNIT_EXPECT_EQ(test, c->ret, 0);
+	release_and_join(fx, c, u);
 	FX_EXPECT_TRACE(fx,
 			"alloc uuid enter vendor_create V+1 unregister device_add A+1",
 			"probed links active uevent leave drained",
@@ -123,10 +130,7 @@ static void remove_then_unregister(struct kunit *test)
 
 	start_unregister_expect_blocked(fx, u);
 
-	fx_release(fx);
-	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
-	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
-	KUNIT_EXPECT_EQ(test, r->ret, 0);
+	release_and_join(fx, r, u);
 	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
 	FX_EXPECT_TRACE(fx,
 			"inactive unlink device_del A-1 unregister vendor_remove V-1",
@@ -184,10 +188,7 @@ static void remove_vs_vendor_unload(struct kunit *test)
 
 	start_unregister_expect_blocked(fx, u);
 
-	fx_release(fx);
-	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
-	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
-	KUNIT_EXPECT_EQ(test, r->ret, 0);
+	release_and_join(fx, r, u);
 	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
 	KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), base);
 	put_device(&r->mdev->dev);

@@ -193,6 +193,16 @@ err_put:
 	return ret;
 }
 
+/* Remove the first @n types, newest first, and the directory holding them. */
+static void vmbus_mdev_types_del(struct vmbus_mdev_parent *parent,
+				 unsigned int n)
+{
+	while (n--)
+		vmbus_mdev_type_del(parent->types[n]);
+	kset_unregister(parent->types_kset);
+	parent->types_kset = NULL;
+}
+
 int vmbus_mdev_types_add(struct vmbus_mdev_parent *parent)
 {
 	unsigned int i;
@@ -211,18 +221,11 @@ int vmbus_mdev_types_add(struct vmbus_mdev_parent *parent)
 	return 0;
 
 err:
-	while (i--)
-		vmbus_mdev_type_del(parent->types[i]);
-	kset_unregister(parent->types_kset);
+	vmbus_mdev_types_del(parent, i);
 	return ret;
 }
 
 void vmbus_mdev_types_remove(struct vmbus_mdev_parent *parent)
 {
-	unsigned int i = parent->nr_types;
-
-	while (i--)
-		vmbus_mdev_type_del(parent->types[i]);
-	kset_unregister(parent->types_kset);
-	parent->types_kset = NULL;
+	vmbus_mdev_types_del(parent, parent->nr_types);
 }

@@ -3,11 +3,9 @@
 """Parse KTAP with the kernel's kunit_parser and count every test case.
 
 Usage: kunit-count.py KUNIT_TOOL_DIR LOG
-Prints one line per case and writes "passed failed skipped" to LOG.counts.tail
-(next to the counts file the caller redirects to). Exits non-zero when the
+Prints one line per case, then "kunit-counts: PASSED FAILED SKIPPED" last. Exits non-zero when the
 output does not parse cleanly, has no case at all, or any case failed.
 """
-import os
 import sys
 
 sys.path.insert(0, sys.argv[1])
@@ -50,7 +48,5 @@ if problems:
     print(f'kunit: {problems} KTAP parse error(s)')
     counts['failed'] += problems
 
-out = os.path.splitext(sys.argv[2])[0] + '.counts.tail'
-with open(out, 'w') as f:
-    f.write(f"{counts['passed']} {counts['failed']} {counts['skipped']}\n")
+print(f"kunit-counts: {counts['passed']} {counts['failed']} {counts['skipped']}")
 sys.exit(1 if counts['failed'] else 0)
