@@ -32,7 +32,7 @@ static int vmbus_mdev_match(struct device *dev, const struct device_driver *drv)
 
 	for (id = mdrv->id_table; id && id->device_api; id++)
 		if (!strcmp(id->device_api, mdev->type->device_api))
-			return 1;
+			return mdrv->match ? mdrv->match(mdev) : 1;
 	return 0;
 }
 

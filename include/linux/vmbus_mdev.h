@@ -20,8 +20,10 @@
 #include <linux/uuid.h>
 
 struct module;
+struct vm_area_struct;
 struct vmbus_mdev_device;
 struct vmbus_mdev_type_dir;
+struct vmbus_mdev_vfio_ops;
 
 /*
  * The bus every mediated device sits on, /sys/bus/vmbus_mdev. Exported so
@@ -70,6 +72,8 @@ struct vmbus_mdev_type {
  *	negative errno, which the writer of "create" receives.
  * @remove: tear down what @create built. Called once every bus driver has
  *	let go of @mdev; cannot fail.
+ * @vfio: optional; how the instances look as VFIO devices. The vmbus_mdev
+ *	VFIO bus driver binds only to instances whose vendor sets it.
  *
  * Neither callback is ever called for a parent once
  * vmbus_mdev_unregister_parent() has returned.
@@ -78,6 +82,52 @@ struct vmbus_mdev_vendor_ops {
 	const char *name;
 	int (*create)(struct vmbus_mdev_device *mdev);
 	void (*remove)(struct vmbus_mdev_device *mdev);
+	const struct vmbus_mdev_vfio_ops *vfio;
+};
+
+/**
+ * struct vmbus_mdev_vfio_ops - a vendor's instances as VFIO PCI devices
+ * @num_regions: VFIO regions, normally VFIO_PCI_NUM_REGIONS
+ * @num_irqs: VFIO interrupt indexes the vendor implements; the bus driver
+ *	adds the request index (VFIO_PCI_REQ_IRQ_INDEX) itself
+ * @open: a user opened the device; optional
+ * @close: the last user closed it; optional
+ * @region_info: size and VFIO_REGION_INFO_FLAG_* of region @index
+ *	(size 0: not implemented)
+ * @access: read or write @len bytes at @offset of region @index, to or from
+ *	the kernel buffer @buf. The bus driver has checked the bounds and
+ *	splits config space accesses into naturally aligned pieces of at most
+ *	4 bytes; other regions see the access exactly as the user made it
+ *	(1, 2, 4 or 8 bytes, naturally aligned). Return 0 or a negative errno.
+ * @mmap: optional, for regions that report VFIO_REGION_INFO_FLAG_MMAP
+ * @irq_info: number of vectors and VFIO_IRQ_INFO_* flags of interrupt
+ *	index @index
+ * @set_irqs: VFIO_DEVICE_SET_IRQS, already validated against @irq_info;
+ *	@data holds @count bools or eventfd numbers as @flags says, copied
+ *	from user space
+ * @reset: VFIO_DEVICE_RESET; optional
+ *
+ * The vendor never registers anything with VFIO itself. Every callback is
+ * made between the bus driver's probe and remove, so never after the
+ * vendor's @remove has started.
+ */
+struct vmbus_mdev_vfio_ops {
+	u32 num_regions;
+	u32 num_irqs;
+	int (*open)(struct vmbus_mdev_device *mdev);
+	void (*close)(struct vmbus_mdev_device *mdev);
+	int (*region_info)(struct vmbus_mdev_device *mdev, unsigned int index,
+			   u64 *size, u32 *flags);
+	int (*access)(struct vmbus_mdev_device *mdev, unsigned int index,
+		      u64 offset, void *buf, unsigned int len, bool write);
+	int (*mmap)(struct vmbus_mdev_device *mdev, unsigned int index,
+		    struct vm_area_struct *vma);
+	int (*irq_info)(struct vmbus_mdev_device *mdev, unsigned int index,
+			u32 *count, u32 *flags);
+	int (*set_irqs)(struct vmbus_mdev_device *mdev, u32 flags,
+			unsigned int index, unsigned int start,
+			unsigned int count, void *data);
+	int (*reset)(struct vmbus_mdev_device *mdev);
 };
 
 /**
@@ -175,6 +225,8 @@ struct vmbus_mdev_device_id {
 
 /**
  * struct vmbus_mdev_driver - a driver for mediated devices
+ * @match: optional; refine an @id_table match, for example on what the
+ *	vendor supports. Not consulted for a driver_override.
  * @probe: bind to a device; may create user-visible nodes. The vendor's
  *	state is complete when it is called.
  * @remove: unbind; once it returns the driver must not touch the device
@@ -183,6 +235,7 @@ struct vmbus_mdev_device_id {
  * @driver: the embedded driver-model driver; set at least @driver.name
  */
 struct vmbus_mdev_driver {
+	bool (*match)(struct vmbus_mdev_device *mdev);
 	int (*probe)(struct vmbus_mdev_device *mdev);
 	void (*remove)(struct vmbus_mdev_device *mdev);
 	const struct vmbus_mdev_device_id *id_table;
