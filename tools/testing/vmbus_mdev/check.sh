@@ -69,6 +69,7 @@ fi
 
 # The test VM ----------------------------------------------------------
 build_progs || { result "user-space test programs build" fail; summary; }
+build_nested || { result "nested guest initramfs build" fail; summary; }
 log=$BUILD/check-vm.log
 "$T/run-vm.sh" --kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test" \
 	--load "$BOOT_MODULES" --script "$T/guest/check.sh" --log "$log" \

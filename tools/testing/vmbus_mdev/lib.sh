@@ -47,3 +47,15 @@ build_progs() {
 		gcc -static -O2 -Wall -Wextra -Werror -o "$out/$(basename "$src" .c)" "$src" || return 1
 	done
 }
+
+# build_nested: the initramfs of the guest that test-qemu.sh boots inside the
+# test VM (busybox and guest/nested-init), into .build/nested.
+build_nested() {
+	local root=$BUILD/nested/root
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$T/guest/nested-init" "$root/init"
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$BUILD/nested/initramfs.gz"
+}

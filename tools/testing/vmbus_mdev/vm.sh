@@ -12,6 +12,7 @@ mkdir -p "$BUILD"
 kout=$(test_kernel)
 build_modules test "$kout"
 build_progs
+build_nested
 args=(--kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test"
 	--load "$BOOT_MODULES" --mem 3072)
 if [ "${1:-}" = --script ]; then

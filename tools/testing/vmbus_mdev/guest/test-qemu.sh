@@ -1,0 +1,95 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A real guest drives a vmbus_mtty card: QEMU (the host's binary, run in a
+# chroot of the host share) assigns the card with vfio-pci to a guest
+# running Debian's stock kernel, whose 8250_pci binds it and passes data
+# through both ports (guest/nested-init). Then "remove" of the card held by
+# QEMU: QEMU gets the request eventfd, unplugs the card from its guest,
+# closes the device, and only then does remove return.
+
+prefix=qemu
+. /vmtest/vfio-lib.sh
+
+vfio_load || exit 1
+kernel=$(cd /host && ls boot/vmlinuz-6.12*-amd64 2>/dev/null | sort -V | tail -1)
+if [ -z "$kernel" ] || [ ! -x /host/usr/bin/qemu-system-x86_64 ]; then
+	result fail "host has qemu-system-x86_64 and a Debian 6.12 kernel"
+	exit 1
+fi
+
+expect "create a dual-port card" ok $T2/create $U1
+
+# QEMU runs from the host's root; the VM's /dev, /sys, /proc and /tmp
+# stand in for the host's inside the chroot.
+for d in dev sys proc tmp; do
+	mount --bind /$d /host/$d
+done
+console=/tmp/nested-console.log
+: >$console
+chroot /host /usr/bin/qemu-system-x86_64 -machine pc -accel tcg -m 256 \
+	-smp 1 -nodefaults -display none -no-reboot -monitor none \
+	-chardev file,id=con,path=$console -serial chardev:con \
+	-kernel /$kernel -initrd "$VMTEST_HOST_BUILD/nested/initramfs.gz" \
+	-append "console=ttyS0 8250.nr_uarts=8 panic=-1 quiet" \
+	-device vfio-pci,sysfsdev=$BUS/devices/$U1 >/tmp/qemu.log 2>&1 &
+qemu=$!
+
+# Boot and the data test inside the nested guest: about 100 s under TCG.
+n=0
+while ! grep -q "NESTED-READY" $console && kill -0 $qemu 2>/dev/null &&
+	[ $n -lt 400 ]; do
+	sleep 1
+	n=$((n + 1))
+done
+echo "qemu: nested guest ready after ${n}s"
+check "nested guest booted and ran its tests" grep -q "NESTED-READY" $console
+for what in "8250_pci bound the card" "loopback through" "2 ports" "INTx delivered"; do
+	check "nested: $what" grep -q "NESTED: ok $what" $console
+done
+if grep -q "NESTED: fail" $console || ! grep -q "NESTED-READY" $console; then
+	result fail "nested guest reported no failure"
+	cat $console /tmp/qemu.log
+fi
+
+# Remove while QEMU holds the card. If QEMU never lets go, stopping it
+# closes the device and lets remove finish, so the test can report.
+start=$(date +%s)
+write $BUS/devices/$U1/remove 1 >/tmp/remove.out &
+remover=$!
+n=0
+while kill -0 $remover 2>/dev/null && [ $n -lt 120 ]; do
+	sleep 1
+	n=$((n + 1))
+done
+if kill -0 $remover 2>/dev/null; then
+	result fail "QEMU let go of the card within 120 s"
+	kill $qemu
+fi
+wait $remover
+took=$(($(date +%s) - start))
+echo "qemu: remove returned after ${took}s"
+check "remove of a card held by QEMU returns ok" [ "$(cat /tmp/remove.out)" = ok ]
+check "card gone" [ ! -e $BUS/devices/$U1 ]
+
+n=0
+while kill -0 $qemu 2>/dev/null && [ $n -lt 60 ]; do
+	sleep 1
+	n=$((n + 1))
+done
+if kill -0 $qemu 2>/dev/null; then
+	result fail "nested guest powered off"
+	kill $qemu
+fi
+wait $qemu
+check "QEMU exited cleanly" [ $? -eq 0 ]
+check "nested guest saw the hot-unplug" grep -q "NESTED: ok card hot-unplugged" $console
+grep -v "^$" /tmp/qemu.log | sed 's/^/qemu: /'
+expect "UUID free again" ok $T2/create $U1
+expect "remove it" ok $BUS/devices/$U1/remove 1
+
+for d in tmp proc sys dev; do
+	umount /host/$d
+done
+rmmod vmbus_mtty && rmmod vmbus_mdev_vfio || result fail "unload modules"
+exit $status

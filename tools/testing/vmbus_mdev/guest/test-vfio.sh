@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The VFIO bus driver and the vmbus_mtty sample from user space: the type
+# ABI and shared port pool, a full VFIO client session, remove while the
+# device is held, driver switching. The real QEMU guest is test-qemu.sh.
+# Each check prints "vmtest-result: ok|fail NAME".
+
+. /vmtest/vfio-lib.sh
+
+vfio_load || exit 1
+
+# Types and the shared pool ------------------------------------------------
+check "two types" [ -d $T1 -a -d $T2 ]
+check "type names" [ "$(cat $T1/name)" = "Single port serial" -a \
+	"$(cat $T2/name)" = "Dual port serial" ]
+check "device_api vfio-pci" [ "$(cat $T2/device_api)" = vfio-pci ]
+check "pool: 16 single or 8 dual" [ "$(cat $T1/available_instances)" = 16 -a \
+	"$(cat $T2/available_instances)" = 8 ]
+expect "create a dual-port card" ok $T2/create $U1
+check "pool shrinks for both types" [ "$(cat $T1/available_instances)" = 14 -a \
+	"$(cat $T2/available_instances)" = 7 ]
+D=$BUS/devices/$U1
+check "bound to vmbus_mdev_vfio" [ "$(basename "$(readlink $D/driver)")" = vmbus_mdev_vfio ]
+check "has an IOMMU group" [ -L $D/iommu_group ]
+group=$(basename "$(readlink $D/iommu_group)")
+check "group node is 0600" [ "$(stat -c %a /dev/vfio/$group)" = 600 ]
+
+# A full VFIO client session ----------------------------------------------
+client_results vfio "$VMTEST_PROGS/vfio-client" $D test
+
+# Remove while a VFIO user holds the device --------------------------------
+rm -f /tmp/ready
+"$VMTEST_PROGS/vfio-client" $D hold /tmp/ready 60 >/tmp/hold.log 2>&1 &
+holder=$!
+wait_for_file /tmp/ready 20
+start=$(date +%s)
+got=$(write $D/remove 1)
+took=$(($(date +%s) - start))
+wait $holder
+hrc=$?
+check "remove while held returns" [ "$got" = ok ]
+check "holder got the request eventfd" grep -q "ok request received" /tmp/hold.log
+check "holder exited cleanly" [ $hrc -eq 0 ]
+check "remove returned promptly (${took}s)" [ $took -le 10 ]
+check "device gone after remove" [ ! -e $D ]
+check "pool refilled" [ "$(cat $T2/available_instances)" = 8 ]
+expect "UUID free again" ok $T2/create $U1
+[ "$hrc" -eq 0 ] || cat /tmp/hold.log
+
+# Driver switching ----------------------------------------------------------
+VDRV=$BUS/drivers/vmbus_mdev_vfio
+expect "unbind from vmbus_mdev_vfio" ok $VDRV/unbind $U1
+check "no IOMMU group while unbound" [ ! -e $D/iommu_group ]
+check "no driver while unbound" [ ! -e $D/driver ]
+expect "bind through bind" ok $VDRV/bind $U1
+client_results "vfio after bind" "$VMTEST_PROGS/vfio-client" $D roundtrip
+expect "unbind again" ok $VDRV/unbind $U1
+expect "driver_override" ok $D/driver_override vmbus_mdev_vfio
+expect "drivers_probe" ok $BUS/drivers_probe $U1
+check "bound through driver_override" [ "$(basename "$(readlink $D/driver)")" = vmbus_mdev_vfio ]
+client_results "vfio after driver_override" "$VMTEST_PROGS/vfio-client" $D roundtrip
+expect "clear driver_override" ok $D/driver_override ""
+
+# A single-port card next to it ---------------------------------------------
+expect "create a single-port card" ok $T1/create $U2
+client_results "vfio single port" "$VMTEST_PROGS/vfio-client" $BUS/devices/$U2 test
+
+# Unloading the vendor removes both cards through the VFIO driver.
+check "unload vmbus_mtty with cards" rmmod vmbus_mtty
+check "cards gone with the vendor" [ ! -e $D -a ! -e $BUS/devices/$U2 ]
+check "unload vmbus_mdev_vfio" rmmod vmbus_mdev_vfio
+exit $status

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the guest scripts that use vmbus_mtty through VFIO. Sourced.
+
+BUS=/sys/bus/vmbus_mdev
+MTTY=/sys/devices/vmbus_mtty
+T1=$MTTY/mdev_supported_types/vmbus_mtty-1
+T2=$MTTY/mdev_supported_types/vmbus_mtty-2
+U1=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
+U2=83b8f4f2-509f-382f-3c1e-e6bfe0fa1002
+status=0
+prefix=${prefix:-vfio}
+
+result() {	# result ok|fail NAME [detail]
+	echo "vmtest-result: $1 $prefix: $2"
+	if [ "$1" != ok ]; then
+		[ -n "$3" ] && echo "$prefix: $2: $3"
+		status=1
+	fi
+}
+check() {	# check NAME COMMAND...
+	name=$1
+	shift
+	if "$@"; then result ok "$name"; else result fail "$name"; fi
+}
+# write FILE VALUE: prints "ok" or the errno text of the failed write
+write() { "$VMTEST_PROGS/sysfs-write" "$1" "$2"; }
+expect() {	# expect NAME WANT FILE VALUE
+	got=$(write "$3" "$4")
+	if [ "$got" = "$2" ]; then result ok "$1"; else result fail "$1" "want '$2', got '$got'"; fi
+}
+wait_for_file() {	# wait_for_file FILE SECONDS
+	n=0
+	while [ ! -e "$1" ] && [ $n -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ -e "$1" ]
+}
+# client_results NAME COMMAND...: one result per "vfio-client: ok|FAIL" line,
+# and one for the client's exit status (so a crash cannot pass).
+client_results() {
+	name=$1
+	shift
+	"$@" >/tmp/client.log 2>&1
+	rc=$?
+	sed -n 's/^vfio-client: ok \(.*\)$/\1/p' /tmp/client.log | while read -r c; do
+		echo "vmtest-result: ok $prefix: $name: $c"
+	done
+	if grep -q "^vfio-client: FAIL" /tmp/client.log; then
+		sed -n 's/^vfio-client: FAIL \([^:]*\).*$/\1/p' /tmp/client.log | while read -r c; do
+			echo "vmtest-result: fail $prefix: $name: $c"
+		done
+		cat /tmp/client.log
+	fi
+	check "$name: client exit status" [ $rc -eq 0 ]
+}
+# vfio_load: the VFIO bus driver and the sample vendor.
+vfio_load() {
+	if ! grep -q "^vmbus_mdev_vfio " /proc/modules; then
+		insmod "$VMTEST_MODDIR/vmbus_mdev_vfio.ko" || { result fail "load vmbus_mdev_vfio"; return 1; }
+	fi
+	if ! grep -q "^vmbus_mtty " /proc/modules; then
+		insmod "$VMTEST_MODDIR/vmbus_mtty.ko" || { result fail "load vmbus_mtty"; return 1; }
+	fi
+}
