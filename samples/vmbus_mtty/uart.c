@@ -118,8 +118,10 @@ static void mtty_uart_write(struct mtty_uart *u, unsigned int reg, u8 val)
 		break;
 	case UART_FCR:
 		u->fcr = val & (UART_FCR_ENABLE_FIFO | UART_FCR_TRIGGER_MASK);
-		if (val & UART_FCR_CLEAR_RCVR)
-			u->rx_head = u->rx_count = 0;
+		if (val & UART_FCR_CLEAR_RCVR) {
+			u->rx_head = 0;
+			u->rx_count = 0;
+		}
 		break;
 	case UART_LCR:
 		u->lcr = val;

@@ -43,6 +43,7 @@ while ! grep -q "NESTED-READY" $console && kill -0 $qemu 2>/dev/null &&
 	n=$((n + 1))
 done
 echo "qemu: nested guest ready after ${n}s"
+grep "NESTED" $console | sed 's/^/qemu: /'
 check "nested guest booted and ran its tests" grep -q "NESTED-READY" $console
 for what in "8250_pci bound the card" "loopback through" "2 ports" "INTx delivered"; do
 	check "nested: $what" grep -q "NESTED: ok $what" $console
