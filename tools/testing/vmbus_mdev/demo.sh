@@ -12,8 +12,9 @@ mkdir -p "$BUILD"
 kver=$(stock_kver)
 echo "demo: building the modules against the stock $kver headers"
 build_modules stock "$(stock_kdir)"
+build_progs
 echo "demo: booting /boot/vmlinuz-$kver in QEMU (TCG); this takes a minute"
 exec "$T/run-vm.sh" --kernel "/boot/vmlinuz-$kver" --modules "$BUILD/stock" \
-	--kmod-root / --kmods "9p 9pnet_virtio" \
+	--kmod-root / --kmods "9p 9pnet_virtio vfio vfio_iommu_type1" \
 	--load "$BOOT_MODULES" --script "$T/guest/demo.sh" \
 	--log "$BUILD/demo-vm.log" --timeout 900 --loglevel 5

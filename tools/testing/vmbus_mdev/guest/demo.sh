@@ -49,3 +49,28 @@ step "Unloading the vendor removes its parents and any children"
 show "echo $U > $T/create"
 show "rmmod vmbus_mdev_testvendor"
 show "ls /sys/bus/vmbus_mdev/devices/ | wc -l"
+
+step "The reference vendor: vmbus_mtty, PCI serial cards behind VFIO"
+show "insmod \$VMTEST_MODDIR/vmbus_mdev_vfio.ko"
+show "insmod \$VMTEST_MODDIR/vmbus_mtty.ko"
+M=/sys/devices/vmbus_mtty/mdev_supported_types
+show "ls $M/"
+show "cd $M/vmbus_mtty-2 && grep . name description device_api available_instances"
+
+step "Create a dual-port card"
+C=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
+show "echo $C > $M/vmbus_mtty-2/create"
+show "grep . $M/vmbus_mtty-*/available_instances"
+show "ls -l /sys/bus/vmbus_mdev/devices/$C/"
+show "readlink /sys/bus/vmbus_mdev/devices/$C/driver"
+show "readlink /sys/bus/vmbus_mdev/devices/$C/iommu_group"
+show "ls -l /dev/vfio/"
+
+step "A VFIO client opens it from its sysfs path and round-trips bytes through the UART"
+show "\$VMTEST_PROGS/vfio-client /sys/bus/vmbus_mdev/devices/$C roundtrip"
+
+step "Remove it while a client holds it: the client gets the VFIO request and lets go"
+show "\$VMTEST_PROGS/vfio-client /sys/bus/vmbus_mdev/devices/$C hold /tmp/ready 30 & while [ ! -e /tmp/ready ]; do sleep 0.1; done"
+show "echo 1 > /sys/bus/vmbus_mdev/devices/$C/remove; wait; echo remove returned"
+show "grep . $M/vmbus_mtty-*/available_instances"
+show "rmmod vmbus_mtty vmbus_mdev_vfio"

@@ -66,6 +66,19 @@ expect "clear driver_override" ok $D/driver_override ""
 expect "create a single-port card" ok $T1/create $U2
 client_results "vfio single port" "$VMTEST_PROGS/vfio-client" $BUS/devices/$U2 test
 
+# A vendor without VFIO ops cannot be bound, even by driver_override.
+insmod "$VMTEST_MODDIR/vmbus_mdev_testvendor.ko"
+TU=7b2c9e44-1d3a-4c5b-9e6f-2a1b3c4d5e70
+TD=$BUS/devices/$TU
+expect "create a test-vendor instance" ok \
+	/sys/devices/platform/vmbus_mdev_test.0/mdev_supported_types/test-small/create $TU
+expect "unbind it from its test driver" ok "$(readlink -f $TD/driver)/unbind" $TU
+expect "override it to vmbus_mdev_vfio" ok $TD/driver_override vmbus_mdev_vfio
+expect "vfio refuses a vendor without VFIO ops" "No such device" $VDRV/bind $TU
+check "left unbound" [ ! -e $TD/driver ]
+expect "remove the test-vendor instance" ok $TD/remove 1
+rmmod vmbus_mdev_testvendor
+
 # Unloading the vendor removes both cards through the VFIO driver.
 check "unload vmbus_mtty with cards" rmmod vmbus_mtty
 check "cards gone with the vendor" [ ! -e $D -a ! -e $BUS/devices/$U2 ]
