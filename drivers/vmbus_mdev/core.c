@@ -135,8 +135,13 @@ static int __init vmbus_mdev_init(void)
 	ret = vmbus_mdev_class_init();
 	if (ret)
 		goto err_bus;
+	ret = vmbus_mdev_cdev_init();
+	if (ret)
+		goto err_class;
 	return 0;
 
+err_class:
+	vmbus_mdev_class_exit();
 err_bus:
 	bus_unregister(&vmbus_mdev_bus_type);
 err_index:
@@ -146,6 +151,7 @@ err_index:
 
 static void __exit vmbus_mdev_exit(void)
 {
+	vmbus_mdev_cdev_exit();
 	vmbus_mdev_class_exit();
 	bus_unregister(&vmbus_mdev_bus_type);
 	vmbus_mdev_uuid_index_exit();

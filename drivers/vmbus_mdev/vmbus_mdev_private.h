@@ -96,6 +96,8 @@ bool vmbus_mdev_parent_enter(struct vmbus_mdev_parent *parent);
 void vmbus_mdev_parent_leave(struct vmbus_mdev_parent *parent);
 int vmbus_mdev_class_init(void);
 void vmbus_mdev_class_exit(void);
+int vmbus_mdev_cdev_init(void);
+void vmbus_mdev_cdev_exit(void);
 
 /* sysfs.c */
 #if IS_ENABLED(CONFIG_KUNIT)

@@ -19,8 +19,10 @@
 #include <linux/rhashtable-types.h>
 #include <linux/uuid.h>
 
+struct file;
 struct module;
 struct vm_area_struct;
+struct vmbus_mdev_cdev;
 struct vmbus_mdev_device;
 struct vmbus_mdev_type_dir;
 struct vmbus_mdev_vfio_ops;
@@ -314,5 +316,49 @@ void vmbus_mdev_unregister_driver(struct vmbus_mdev_driver *drv);
 int vmbus_mdev_create(struct vmbus_mdev_type *type, const guid_t *uuid);
 unsigned int vmbus_mdev_type_available(struct vmbus_mdev_type *type);
 int vmbus_mdev_remove(struct vmbus_mdev_device *mdev);
+
+/**
+ * struct vmbus_mdev_cdev_ops - the owner of a revocable character device
+ * @open: a file is being opened; may attach per-file data with
+ *	vmbus_mdev_cdev_set_file_data(). Optional.
+ * @release: undo @open. Called exactly once per opened file: at close, or
+ *	from vmbus_mdev_cdev_revoke() for files still open then. Optional.
+ * @ioctl: optional; -ENOTTY without it
+ * @compat_ioctl: optional; -ENOTTY without it
+ * @read: optional
+ * @write: optional
+ * @mmap: optional. Mappings are zapped at revoke; a fault handler must
+ *	check vmbus_mdev_cdev_revoked().
+ * @revoke: make every call sleeping in the owner return, for example by
+ *	waking its wait queues; sleeping calls must also test
+ *	vmbus_mdev_cdev_revoked(). Optional.
+ *
+ * No callback runs after vmbus_mdev_cdev_revoke() has returned.
+ */
+struct vmbus_mdev_cdev_ops {
+	int (*open)(struct vmbus_mdev_cdev *rc, struct file *file);
+	void (*release)(struct vmbus_mdev_cdev *rc, struct file *file);
+	long (*ioctl)(struct file *file, unsigned int cmd, unsigned long arg);
+	long (*compat_ioctl)(struct file *file, unsigned int cmd,
+			     unsigned long arg);
+	ssize_t (*read)(struct file *file, char __user *buf, size_t len,
+			loff_t *ppos);
+	ssize_t (*write)(struct file *file, const char __user *buf,
+			 size_t len, loff_t *ppos);
+	int (*mmap)(struct file *file, struct vm_area_struct *vma);
+	void (*revoke)(struct vmbus_mdev_cdev *rc);
+};
+
+struct vmbus_mdev_cdev *
+vmbus_mdev_cdev_create(struct device *parent,
+		       const struct vmbus_mdev_cdev_ops *ops, void *priv,
+		       umode_t mode, const char *nodename);
+void vmbus_mdev_cdev_revoke(struct vmbus_mdev_cdev *rc);
+bool vmbus_mdev_cdev_revoked(struct vmbus_mdev_cdev *rc);
+void vmbus_mdev_cdev_destroy(struct vmbus_mdev_cdev *rc);
+void *vmbus_mdev_cdev_priv(struct vmbus_mdev_cdev *rc);
+struct vmbus_mdev_cdev *vmbus_mdev_cdev_of_file(struct file *file);
+void *vmbus_mdev_cdev_file_data(struct file *file);
+void vmbus_mdev_cdev_set_file_data(struct file *file, void *data);
 
 #endif /* _LINUX_VMBUS_MDEV_H */

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Revocable character devices for bus drivers and vendors.
+ *
+ * A device node whose backing instance can go away while files are open:
+ * once vmbus_mdev_cdev_revoke() returns, every operation on a file that is
+ * still open fails with -ENODEV (close still works), mappings are zapped,
+ * and the owner's callbacks are never called again. Removal therefore
+ * never waits for user space to close anything; it waits only for calls
+ * already running, which the owner's revoke callback makes return.
+ *
+ * Every operation runs inside an SRCU read section; revoke marks the node
+ * dead, lets the owner wake its sleepers, and waits for the readers. Each
+ * open file gets exactly one release from the owner: at close, or during
+ * revoke for files still open then.
+ */
+#include <linux/cdev.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/srcu.h>
+#include <linux/vmbus_mdev.h>
+
+#include "vmbus_mdev_private.h"
+
+#define VMBUS_MDEV_CDEV_MINORS	4096
+
+struct vmbus_mdev_cdev {
+	struct device dev;
+	struct cdev cdev;
+	const struct vmbus_mdev_cdev_ops *ops;
+	void *priv;
+	const char *nodename;
+	umode_t mode;
+
+	struct srcu_struct srcu;
+	struct mutex files_lock;	/* files, revoked */
+	struct list_head files;
+	bool revoked;
+};
+
+/* One open file; the file's private_data. */
+struct vmbus_mdev_cdev_file {
+	struct vmbus_mdev_cdev *rc;
+	struct file *file;
+	void *data;
+	struct list_head node;
+	bool released;		/* the owner's release ran; under files_lock */
+};
+
+static dev_t vmbus_mdev_cdev_base;
+static DEFINE_IDA(vmbus_mdev_cdev_minors);
+
+/*
+ * Allocated, not static: with delayed kobject releases a static class
+ * would be read after this module is gone.
+ */
+static struct class *vmbus_mdev_node_class;
+
+static struct vmbus_mdev_cdev_file *to_rf(struct file *file)
+{
+	return file->private_data;
+}
+
+/**
+ * vmbus_mdev_cdev_file_data() - the owner's per-file data
+ * @file: an open file of a revocable node
+ *
+ * Return: what the owner stored with vmbus_mdev_cdev_set_file_data().
+ */
+void *vmbus_mdev_cdev_file_data(struct file *file)
+{
+	return to_rf(file)->data;
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_file_data);
+
+/**
+ * vmbus_mdev_cdev_set_file_data() - attach the owner's per-file data
+ * @file: the file being opened, from the owner's @open callback
+ * @data: the owner's data, to be freed by its @release callback
+ */
+void vmbus_mdev_cdev_set_file_data(struct file *file, void *data)
+{
+	to_rf(file)->data = data;
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_set_file_data);
+
+/**
+ * vmbus_mdev_cdev_priv() - the owner's data of a node
+ * @rc: the node
+ *
+ * Return: the @priv given to vmbus_mdev_cdev_create().
+ */
+void *vmbus_mdev_cdev_priv(struct vmbus_mdev_cdev *rc)
+{
+	return rc->priv;
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_priv);
+
+/**
+ * vmbus_mdev_cdev_of_file() - the node a file was opened on
+ * @file: an open file of a revocable node
+ *
+ * Return: the node; it stays allocated while @file is open.
+ */
+struct vmbus_mdev_cdev *vmbus_mdev_cdev_of_file(struct file *file)
+{
+	return to_rf(file)->rc;
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_of_file);
+
+/* Calls into the owner run only while this is false, in the SRCU section. */
+static bool rc_dead(struct vmbus_mdev_cdev_file *rf)
+{
+	return READ_ONCE(rf->rc->revoked) || READ_ONCE(rf->released);
+}
+
+static int rc_open(struct inode *inode, struct file *file)
+{
+	struct vmbus_mdev_cdev *rc = container_of(inode->i_cdev,
+						  struct vmbus_mdev_cdev, cdev);
+	struct vmbus_mdev_cdev_file *rf;
+	int idx, ret;
+
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL);
+	if (!rf)
+		return -ENOMEM;
+	rf->rc = rc;
+	rf->file = file;
+	file->private_data = rf;
+
+	idx = srcu_read_lock(&rc->srcu);
+	if (rc_dead(rf))
+		ret = -ENODEV;
+	else
+		ret = rc->ops->open ? rc->ops->open(rc, file) : 0;
+	if (!ret) {
+		mutex_lock(&rc->files_lock);
+		list_add_tail(&rf->node, &rc->files);
+		mutex_unlock(&rc->files_lock);
+	}
+	srcu_read_unlock(&rc->srcu, idx);
+	if (ret)
+		kfree(rf);
+	return ret;
+}
+
+static int rc_release(struct inode *inode, struct file *file)
+{
+	struct vmbus_mdev_cdev_file *rf = to_rf(file);
+	struct vmbus_mdev_cdev *rc = rf->rc;
+	bool mine = false;
+	int idx;
+
+	/* Inside the read section, so that revoke waits for our release. */
+	idx = srcu_read_lock(&rc->srcu);
+	mutex_lock(&rc->files_lock);
+	list_del(&rf->node);
+	if (!rc->revoked && !rf->released) {
+		rf->released = true;
+		mine = true;
+	}
+	mutex_unlock(&rc->files_lock);
+	if (mine && rc->ops->release)
+		rc->ops->release(rc, file);
+	srcu_read_unlock(&rc->srcu, idx);
+	kfree(rf);
+	return 0;
+}
+
+static long rc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct vmbus_mdev_cdev_file *rf = to_rf(file);
+	long ret;
+	int idx;
+
+	if (!rf->rc->ops->ioctl)
+		return -ENOTTY;
+	idx = srcu_read_lock(&rf->rc->srcu);
+	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->ioctl(file, cmd, arg);
+	srcu_read_unlock(&rf->rc->srcu, idx);
+	return ret;
+}
+
+#ifdef CONFIG_COMPAT
+static long rc_compat_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct vmbus_mdev_cdev_file *rf = to_rf(file);
+	long ret;
+	int idx;
+
+	if (!rf->rc->ops->compat_ioctl)
+		return -ENOTTY;
+	idx = srcu_read_lock(&rf->rc->srcu);
+	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->compat_ioctl(file, cmd, arg);
+	srcu_read_unlock(&rf->rc->srcu, idx);
+	return ret;
+}
+#endif
+
+static ssize_t rc_read(struct file *file, char __user *buf, size_t len,
+		       loff_t *ppos)
+{
+	struct vmbus_mdev_cdev_file *rf = to_rf(file);
+	ssize_t ret;
+	int idx;
+
+	if (!rf->rc->ops->read)
+		return -EINVAL;
+	idx = srcu_read_lock(&rf->rc->srcu);
+	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->read(file, buf, len, ppos);
+	srcu_read_unlock(&rf->rc->srcu, idx);
+	return ret;
+}
+
+static ssize_t rc_write(struct file *file, const char __user *buf, size_t len,
+			loff_t *ppos)
+{
+	struct vmbus_mdev_cdev_file *rf = to_rf(file);
+	ssize_t ret;
+	int idx;
+
+	if (!rf->rc->ops->write)
+		return -EINVAL;
+	idx = srcu_read_lock(&rf->rc->srcu);
+	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->write(file, buf, len, ppos);
+	srcu_read_unlock(&rf->rc->srcu, idx);
+	return ret;
+}
+
+static int rc_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vmbus_mdev_cdev_file *rf = to_rf(file);
+	int idx, ret;
+
+	if (!rf->rc->ops->mmap)
+		return -ENODEV;
+	idx = srcu_read_lock(&rf->rc->srcu);
+	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->mmap(file, vma);
+	srcu_read_unlock(&rf->rc->srcu, idx);
+	return ret;
+}
+
+static const struct file_operations rc_fops = {
+	.owner = THIS_MODULE,
+	.open = rc_open,
+	.release = rc_release,
+	.unlocked_ioctl = rc_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = rc_compat_ioctl,
+#endif
+	.read = rc_read,
+	.write = rc_write,
+	.mmap = rc_mmap,
+	.llseek = noop_llseek,
+};
+
+static char *rc_devnode(const struct device *dev, umode_t *mode, kuid_t *uid,
+			kgid_t *gid)
+{
+	const struct vmbus_mdev_cdev *rc =
+		container_of_const(dev, struct vmbus_mdev_cdev, dev);
+
+	if (mode)
+		*mode = rc->mode;
+	return rc->nodename ? kstrdup(rc->nodename, GFP_KERNEL) : NULL;
+}
+
+static void rc_dev_release(struct device *dev)
+{
+	struct vmbus_mdev_cdev *rc = container_of(dev, struct vmbus_mdev_cdev, dev);
+
+	cleanup_srcu_struct(&rc->srcu);
+	mutex_destroy(&rc->files_lock);
+	ida_free(&vmbus_mdev_cdev_minors, MINOR(rc->dev.devt));
+	kfree(rc->nodename);
+	kfree(rc);
+}
+
+static const struct device_type rc_devtype = {
+	.name = "vmbus_mdev_node",
+	.devnode = rc_devnode,
+	.release = rc_dev_release,
+};
+
+/**
+ * vmbus_mdev_cdev_create() - add a revocable character device node
+ * @parent: device the node belongs to, for example a mediated device
+ * @ops: the owner's callbacks; @ops->revoke must make every call that is
+ *	sleeping inside the owner return
+ * @priv: the owner's data, see vmbus_mdev_cdev_priv()
+ * @mode: permissions of the node, normally 0600
+ * @nodename: path below /dev, for example "azure_blob/<uuid>"; also the
+ *	device name with '/' replaced by '!'
+ *
+ * The node appears in /sys/class/vmbus_mdev_node and, through devtmpfs,
+ * in /dev. Remove it with vmbus_mdev_cdev_destroy().
+ *
+ * Return: the node, or an ERR_PTR().
+ */
+struct vmbus_mdev_cdev *
+vmbus_mdev_cdev_create(struct device *parent,
+		       const struct vmbus_mdev_cdev_ops *ops, void *priv,
+		       umode_t mode, const char *nodename)
+{
+	struct vmbus_mdev_cdev *rc;
+	int minor, ret;
+
+	rc = kzalloc(sizeof(*rc), GFP_KERNEL);
+	if (!rc)
+		return ERR_PTR(-ENOMEM);
+	minor = ida_alloc_max(&vmbus_mdev_cdev_minors,
+			      VMBUS_MDEV_CDEV_MINORS - 1, GFP_KERNEL);
+	if (minor < 0) {
+		kfree(rc);
+		return ERR_PTR(minor);
+	}
+	ret = init_srcu_struct(&rc->srcu);
+	if (ret) {
+		ida_free(&vmbus_mdev_cdev_minors, minor);
+		kfree(rc);
+		return ERR_PTR(ret);
+	}
+	rc->ops = ops;
+	rc->priv = priv;
+	rc->mode = mode;
+	mutex_init(&rc->files_lock);
+	INIT_LIST_HEAD(&rc->files);
+
+	/* From here on rc_dev_release() frees everything. */
+	device_initialize(&rc->dev);
+	rc->dev.parent = parent;
+	rc->dev.class = vmbus_mdev_node_class;
+	rc->dev.type = &rc_devtype;
+	rc->dev.devt = MKDEV(MAJOR(vmbus_mdev_cdev_base), minor);
+	rc->nodename = kstrdup(nodename, GFP_KERNEL);
+	/* kobject names turn the '/' of a node path into '!'. */
+	ret = rc->nodename ? dev_set_name(&rc->dev, "%s", nodename) : -ENOMEM;
+	if (ret)
+		goto err_put;
+
+	cdev_init(&rc->cdev, &rc_fops);
+	rc->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&rc->cdev, &rc->dev);
+	if (ret)
+		goto err_put;
+	return rc;
+
+err_put:
+	put_device(&rc->dev);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_create);
+
+/**
+ * vmbus_mdev_cdev_revoke() - cut off every open file of a node
+ * @rc: the node
+ *
+ * New calls fail with -ENODEV at once. Then @rc->ops->revoke runs, to wake
+ * calls sleeping in the owner; revoke waits for every call in flight to
+ * return, releases (through @ops->release) every file still open, and
+ * zaps their mappings. Once it returns the owner is never called again
+ * for this node; closing the files later only frees the helper's state.
+ * Never waits for user space to close a file. May be called more than
+ * once.
+ */
+void vmbus_mdev_cdev_revoke(struct vmbus_mdev_cdev *rc)
+{
+	struct vmbus_mdev_cdev_file *rf;
+	bool first;
+
+	mutex_lock(&rc->files_lock);
+	first = !rc->revoked;
+	WRITE_ONCE(rc->revoked, true);
+	mutex_unlock(&rc->files_lock);
+	if (!first)
+		return;
+
+	if (rc->ops->revoke)
+		rc->ops->revoke(rc);
+	synchronize_srcu(&rc->srcu);
+
+	/* No call is running and none can start: release what is left. */
+	mutex_lock(&rc->files_lock);
+	list_for_each_entry(rf, &rc->files, node) {
+		unmap_mapping_range(rf->file->f_mapping, 0, 0, 1);
+		if (!rf->released) {
+			WRITE_ONCE(rf->released, true);
+			if (rc->ops->release)
+				rc->ops->release(rc, rf->file);
+		}
+	}
+	mutex_unlock(&rc->files_lock);
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_revoke);
+
+/**
+ * vmbus_mdev_cdev_revoked() - whether a node has been revoked
+ * @rc: the node
+ *
+ * For the owner's sleeping calls: a wait must also end when this is true,
+ * so that vmbus_mdev_cdev_revoke() cannot miss a sleeper.
+ *
+ * Return: true once vmbus_mdev_cdev_revoke() has started.
+ */
+bool vmbus_mdev_cdev_revoked(struct vmbus_mdev_cdev *rc)
+{
+	return READ_ONCE(rc->revoked);
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_revoked);
+
+/**
+ * vmbus_mdev_cdev_destroy() - remove a node
+ * @rc: the node
+ *
+ * Removes the node from /dev and sysfs, then revokes it (see
+ * vmbus_mdev_cdev_revoke()). Files still open keep the memory alive, not
+ * the owner: they get -ENODEV until closed.
+ */
+void vmbus_mdev_cdev_destroy(struct vmbus_mdev_cdev *rc)
+{
+	cdev_device_del(&rc->cdev, &rc->dev);
+	vmbus_mdev_cdev_revoke(rc);
+	put_device(&rc->dev);
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_destroy);
+
+int vmbus_mdev_cdev_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&vmbus_mdev_cdev_base, 0,
+				  VMBUS_MDEV_CDEV_MINORS, "vmbus_mdev_node");
+	if (ret)
+		return ret;
+	vmbus_mdev_node_class = class_create("vmbus_mdev_node");
+	if (IS_ERR(vmbus_mdev_node_class)) {
+		unregister_chrdev_region(vmbus_mdev_cdev_base,
+					 VMBUS_MDEV_CDEV_MINORS);
+		return PTR_ERR(vmbus_mdev_node_class);
+	}
+	return 0;
+}
+
+void vmbus_mdev_cdev_exit(void)
+{
+	class_destroy(vmbus_mdev_node_class);
+	unregister_chrdev_region(vmbus_mdev_cdev_base, VMBUS_MDEV_CDEV_MINORS);
+	ida_destroy(&vmbus_mdev_cdev_minors);
+}
