@@ -11,8 +11,10 @@ status=0
 # the console log.
 echo "vmtest-kunit-begin" >/dev/kmsg
 insmod "$VMTEST_MODDIR/vmbus_mdev_kunit.ko" || status=1
+insmod "$VMTEST_MODDIR/azure_blob.ko" || status=1
+insmod "$VMTEST_MODDIR/azblob_kunit.ko" || status=1
 echo "vmtest-kunit-end" >/dev/kmsg
-rmmod vmbus_mdev_kunit || status=1
+rmmod azblob_kunit azure_blob vmbus_mdev_kunit || status=1
 
 for t in /vmtest/test-*.sh; do
 	[ -e "$t" ] || continue
