@@ -11,7 +11,13 @@
 
 #include "azblob_wire.h"
 
-/* Pages spanned by @len bytes at @uaddr; 0 for an empty buffer. */
+/**
+ * azblob_buf_pages() - pages a user buffer spans
+ * @uaddr: its start
+ * @len: its length
+ *
+ * Return: the number of pages, 0 for an empty buffer.
+ */
 unsigned int azblob_buf_pages(unsigned long uaddr, u32 len)
 {
 	if (!len)
@@ -80,6 +86,10 @@ int azblob_build_packet(struct azblob_packet *pkt,
 }
 EXPORT_SYMBOL_IF_KUNIT(azblob_build_packet);
 
+/**
+ * azblob_free_packet() - free what azblob_build_packet() allocated
+ * @pkt: the packet; may be unbuilt (zeroed)
+ */
 void azblob_free_packet(struct azblob_packet *pkt)
 {
 	kvfree(pkt->desc);
@@ -115,6 +125,3 @@ int azblob_parse_completion(const void *payload, u32 len, u32 response_cap,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(azblob_parse_completion);
-
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Azure Blob vmbus_mdev vendor");

@@ -44,8 +44,12 @@ build_progs() {
 	local src out=$BUILD/progs
 	mkdir -p "$out"
 	for src in "$T"/progs/*.c; do
-		gcc -static -O2 -Wall -Wextra -Werror -o "$out/$(basename "$src" .c)" "$src" || return 1
+		gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/include/uapi" \
+			-o "$out/$(basename "$src" .c)" "$src" || return 1
 	done
+	# The Azure Blob uapi is the same for 32-bit processes (compat_ioctl).
+	gcc -m32 -static -O2 -Wall -Wextra -Werror -I"$TOP/include/uapi" \
+		-o "$out/azblob32" "$T/progs/azblob.c" || return 1
 }
 
 # build_nested: the initramfs of the guest that test-qemu.sh boots inside the

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Azure Blob vendor: the parts shared by the vendor, its request engine
+ * and its transports (the VMBus glue, or the simulated VSP in tests).
+ */
+#ifndef _AZBLOB_H
+#define _AZBLOB_H
+
+#include <linux/kref.h>
+#include <linux/vmbus_mdev.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "azblob_wire.h"
+
+#define AZBLOB_DEVICE_API	"azure-blob"
+#define AZBLOB_MAX_REQUESTS	1024	/* the channel's request id space */
+
+struct azblob_parent;
+
+/**
+ * struct azblob_transport - how requests reach the host
+ * @send: put one request on the channel. @rqst_id comes back with its
+ *	completion through azblob_complete(). May be called in parallel.
+ *
+ * The VMBus glue forwards to vmbus_sendpacket_mpb_desc(); the simulated
+ * VSP parses the same bytes.
+ */
+struct azblob_transport {
+	int (*send)(struct azblob_parent *ap, struct vmbus_packet_mpb_array *desc,
+		    u32 desc_size, void *req, u32 req_len, u64 rqst_id);
+};
+
+struct azblob_type {
+	struct vmbus_mdev_type type;
+	struct azblob_parent *ap;
+};
+
+/* One channel to the host, the vmbus_mdev parent of the instances. */
+struct azblob_parent {
+	struct vmbus_mdev_parent parent;
+	struct device *dev;
+	const struct azblob_transport *transport;
+	void *transport_priv;
+	struct azblob_type types[1];
+	struct vmbus_mdev_type *type_list[1];
+
+	/* Its lock (IRQ-safe) also guards @dead and each request's @done. */
+	struct xarray requests;		/* id -> struct azblob_request */
+	bool dead;			/* channel closed: no new requests */
+	wait_queue_head_t wq;		/* waiters for their requests */
+	atomic_t bad_completions;	/* dropped: malformed or unknown */
+};
+
+/* One instance: what a host process sees through its node. */
+struct azblob_instance {
+	struct azblob_parent *ap;
+	struct vmbus_mdev_cdev *node;
+};
+
+/* A request, owned by the engine until the host answers or the channel closes. */
+struct azblob_request {
+	struct kref ref;		/* the engine's and the waiter's */
+	struct work_struct free_work;
+	struct azblob_parent *ap;
+	u32 id;
+	struct azblob_wire_buf bufs[AZBLOB_NR_BUFS];
+	struct azblob_packet pkt;
+	bool done;			/* under the requests lock */
+	int error;
+	struct azblob_answer answer;
+};
+
+struct azblob_parent *azblob_parent_add(struct device *dev,
+					const struct azblob_transport *t,
+					void *transport_priv);
+void azblob_parent_remove(struct azblob_parent *ap);
+void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
+		     const void *payload, u32 len);
+
+/* azblob_engine.c */
+long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
+			  void __user *uarg);
+void azblob_fail_all(struct azblob_parent *ap, int error);
+
+#endif /* _AZBLOB_H */

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Azure Blob request engine: from the ioctl to the channel and back.
+ *
+ * The user's buffers are pinned (FOLL_LONGTERM; FOLL_WRITE for every buffer
+ * the host writes) and handed to the host by PFN: nothing is copied. A
+ * request belongs to the engine, not to the caller's stack: the caller
+ * and the engine each hold a reference, and the pages stay pinned until
+ * the host answers or the channel is closed, even if the caller is gone.
+ */
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <uapi/misc/azure_blob.h>
+
+#include "azblob.h"
+
+static void azblob_request_free_work(struct work_struct *work)
+{
+	struct azblob_request *req =
+		container_of(work, struct azblob_request, free_work);
+	unsigned int i;
+
+	for (i = 0; i < AZBLOB_NR_BUFS; i++) {
+		struct azblob_wire_buf *b = &req->bufs[i];
+
+		if (!b->pages)
+			continue;
+		/* The host may have written every buffer but the request. */
+		unpin_user_pages_dirty_lock(b->pages, b->nr_pages,
+					    i != AZBLOB_BUF_REQUEST);
+		kvfree(b->pages);
+	}
+	azblob_free_packet(&req->pkt);
+	kfree(req);
+}
+
+/* The last reference may go in the channel's callback: unpin in a worker. */
+static void azblob_request_release(struct kref *ref)
+{
+	struct azblob_request *req = container_of(ref, struct azblob_request, ref);
+
+	INIT_WORK(&req->free_work, azblob_request_free_work);
+	schedule_work(&req->free_work);
+}
+
+static void azblob_request_put(struct azblob_request *req)
+{
+	kref_put(&req->ref, azblob_request_release);
+}
+
+/* Finish a request taken out of the id table; drops the engine's reference. */
+static void azblob_finish(struct azblob_request *req, int error,
+			  const struct azblob_answer *answer)
+{
+	struct azblob_parent *ap = req->ap;
+	unsigned long flags;
+
+	xa_lock_irqsave(&ap->requests, flags);
+	req->error = error;
+	if (answer)
+		req->answer = *answer;
+	req->done = true;
+	xa_unlock_irqrestore(&ap->requests, flags);
+	/* The parent outlives every request's completion (azblob_fail_all). */
+	wake_up_all(&ap->wq);
+	azblob_request_put(req);
+}
+
+/**
+ * azblob_complete() - the host answered a request
+ * @ap: the channel
+ * @rqst_id: the id given to the transport's send
+ * @payload: the completion packet's payload
+ * @len: its size
+ *
+ * Unknown ids, duplicates and malformed packets are counted and dropped;
+ * a malformed answer fails its request with -EIO. Any context.
+ */
+void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
+		     const void *payload, u32 len)
+{
+	struct azblob_request *req = NULL;
+	struct azblob_answer answer;
+	unsigned long flags;
+	int ret;
+
+	xa_lock_irqsave(&ap->requests, flags);
+	if (rqst_id && rqst_id <= AZBLOB_MAX_REQUESTS)
+		req = __xa_erase(&ap->requests, rqst_id);
+	xa_unlock_irqrestore(&ap->requests, flags);
+	if (!req) {
+		atomic_inc(&ap->bad_completions);
+		return;
+	}
+	ret = azblob_parse_completion(payload, len,
+				      req->bufs[AZBLOB_BUF_RESPONSE].len, &answer);
+	if (ret)
+		atomic_inc(&ap->bad_completions);
+	azblob_finish(req, ret ? -EIO : 0, ret ? NULL : &answer);
+}
+EXPORT_SYMBOL_GPL(azblob_complete);
+
+/**
+ * azblob_fail_all() - fail every outstanding request of a channel
+ * @ap: the channel, already closed: the host no longer touches its pages
+ * @error: what the waiters get, normally -ENODEV
+ */
+void azblob_fail_all(struct azblob_parent *ap, int error)
+{
+	struct azblob_request *req;
+	unsigned long index;
+
+	xa_lock_irq(&ap->requests);
+	ap->dead = true;
+	xa_unlock_irq(&ap->requests);
+
+	xa_for_each(&ap->requests, index, req) {
+		req = xa_erase_irq(&ap->requests, index);
+		if (req)
+			azblob_finish(req, error, NULL);
+	}
+	/* Waiters whose request failed before it was sent see @dead too. */
+	wake_up_all(&ap->wq);
+}
+
+/* The ioctl's rules, in the order the uapi documents them. */
+static int azblob_check(const struct az_blob_request_sync *r)
+{
+	unsigned long pages;
+
+	if (!r->request_len || !r->response_len)
+		return -EINVAL;
+	if (r->data_valid > r->data_len)
+		return -EINVAL;
+	if (r->reserved)
+		return -EINVAL;
+	if (r->request_len > AZBLOB_MAX_BUF_LEN ||
+	    r->response_len > AZBLOB_MAX_BUF_LEN ||
+	    r->data_len > AZBLOB_MAX_BUF_LEN)
+		return -EINVAL;
+	pages = azblob_buf_pages(r->request_buffer, r->request_len) +
+		azblob_buf_pages(r->response_buffer, r->response_len) +
+		azblob_buf_pages(r->data_buffer, r->data_len);
+	if (pages > AZBLOB_MAX_PAGES)
+		return -EINVAL;
+	return 0;
+}
+
+static int azblob_pin(struct azblob_wire_buf *b, u64 uaddr, u32 len,
+		      bool host_writes)
+{
+	unsigned int gup = FOLL_LONGTERM | (host_writes ? FOLL_WRITE : 0);
+	int pinned;
+
+	b->uaddr = uaddr;
+	b->len = len;
+	b->nr_pages = azblob_buf_pages(uaddr, len);
+	if (!b->nr_pages)
+		return 0;
+	if (uaddr + len < uaddr)
+		return -EFAULT;
+	b->pages = kvmalloc_array(b->nr_pages, sizeof(*b->pages), GFP_KERNEL);
+	if (!b->pages)
+		return -ENOMEM;
+	pinned = pin_user_pages_fast(uaddr & PAGE_MASK, b->nr_pages, gup,
+				     b->pages);
+	if (pinned == b->nr_pages)
+		return 0;
+	if (pinned > 0)
+		unpin_user_pages(b->pages, pinned);
+	kvfree(b->pages);
+	b->pages = NULL;
+	return pinned < 0 && pinned != -EFAULT ? pinned : -EFAULT;
+}
+
+/* Pin, describe and send; on success the id table owns one reference. */
+static int azblob_submit(struct azblob_request *req,
+			 const struct az_blob_request_sync *r)
+{
+	struct azblob_parent *ap = req->ap;
+	guid_t txid;
+	u32 id;
+	int ret;
+
+	ret = azblob_pin(&req->bufs[AZBLOB_BUF_DATA], r->data_buffer,
+			 r->data_len, true);
+	if (!ret)
+		ret = azblob_pin(&req->bufs[AZBLOB_BUF_REQUEST], r->request_buffer,
+				 r->request_len, false);
+	if (!ret)
+		ret = azblob_pin(&req->bufs[AZBLOB_BUF_RESPONSE],
+				 r->response_buffer, r->response_len, true);
+	if (ret)
+		return ret;
+
+	import_guid(&txid, r->guid);
+	ret = azblob_build_packet(&req->pkt, req->bufs, r->timeout,
+				  r->data_valid, &txid);
+	if (ret)
+		return ret;
+
+	kref_get(&req->ref);	/* the id table's */
+	xa_lock_irq(&ap->requests);
+	if (ap->dead)
+		ret = -ENODEV;
+	else
+		ret = __xa_alloc(&ap->requests, &id, req,
+				 XA_LIMIT(1, AZBLOB_MAX_REQUESTS), GFP_ATOMIC);
+	if (!ret)
+		req->id = id;
+	xa_unlock_irq(&ap->requests);
+	if (ret) {
+		azblob_request_put(req);
+		return ret == -EBUSY ? -EAGAIN : ret;
+	}
+
+	ret = ap->transport->send(ap, req->pkt.desc, req->pkt.desc_size,
+				  &req->pkt.req, sizeof(req->pkt.req), id);
+	/* Unless a channel close already failed it, take it back. */
+	if (ret && xa_erase_irq(&ap->requests, id))
+		azblob_request_put(req);
+	return ret;
+}
+
+/**
+ * azblob_ioctl_request() - IOCTL_AZ_BLOB_DRIVER_USER_REQUEST
+ * @inst: the instance of the node
+ * @file: the open file
+ * @uarg: the user's struct az_blob_request_sync
+ *
+ * Return: 0 when the host answered (its status is in the response), or a
+ * negative errno; see include/uapi/misc/azure_blob.h for the rules.
+ */
+long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
+			  void __user *uarg)
+{
+	struct az_blob_request_sync r;
+	struct azblob_request *req;
+	long ret;
+
+	if (!uid_eq(file->f_cred->euid, current_euid()) ||
+	    !gid_eq(file->f_cred->egid, current_egid()))
+		return -EACCES;
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	ret = azblob_check(&r);
+	if (ret)
+		return ret;
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	kref_init(&req->ref);		/* ours */
+	req->ap = inst->ap;
+
+	ret = azblob_submit(req, &r);
+	if (ret)
+		goto out;
+
+	/* Killable; a killed caller leaves the request to the engine. */
+	ret = wait_event_killable(inst->ap->wq, READ_ONCE(req->done) ||
+				  vmbus_mdev_cdev_revoked(inst->node));
+	if (ret)
+		goto out;
+	if (!READ_ONCE(req->done)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	ret = req->error;
+	if (!ret) {
+		struct az_blob_request_sync_response resp = {
+			.status = req->answer.status,
+			.response_len = req->answer.response_len,
+		};
+
+		if (copy_to_user(uarg + offsetof(struct az_blob_request_sync, response),
+				 &resp, sizeof(resp)))
+			ret = -EFAULT;
+	}
+out:
+	azblob_request_put(req);
+	return ret;
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Azure Blob vendor of vmbus_mdev: each instance gives one host process a
+ * node, /dev/azure_blob/<uuid>, onto the shared channel to the host.
+ *
+ * A transport (the VMBus glue in azblob_vmbus.c, or a simulated host in
+ * tests) calls azblob_parent_add() for each channel it opens and
+ * azblob_parent_remove() before it closes it. This module holds the
+ * vendor, its bus driver for the "azure-blob" device_api, and the request
+ * engine (azblob_engine.c); it needs no Hyper-V.
+ */
+#include <linux/compat.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <uapi/misc/azure_blob.h>
+
+#include "azblob.h"
+
+static int azblob_create(struct vmbus_mdev_device *mdev)
+{
+	struct azblob_type *t = container_of(mdev->type, struct azblob_type, type);
+	struct azblob_instance *inst;
+
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	if (!inst)
+		return -ENOMEM;
+	inst->ap = t->ap;
+	vmbus_mdev_set_vendor_data(mdev, inst);
+	return 0;
+}
+
+static void azblob_remove(struct vmbus_mdev_device *mdev)
+{
+	kfree(vmbus_mdev_get_vendor_data(mdev));
+}
+
+static const struct vmbus_mdev_vendor_ops azblob_vendor_ops = {
+	.name = "azure_blob",
+	.create = azblob_create,
+	.remove = azblob_remove,
+};
+
+/**
+ * azblob_parent_add() - offer a channel's instances through vmbus_mdev
+ * @dev: the channel's device (the hv_device's, or a simulated one)
+ * @t: how requests reach the host
+ * @transport_priv: the transport's data, in the returned parent
+ *
+ * Return: the parent, or an ERR_PTR().
+ */
+struct azblob_parent *azblob_parent_add(struct device *dev,
+					const struct azblob_transport *t,
+					void *transport_priv)
+{
+	struct azblob_parent *ap;
+	int ret;
+
+	ap = kzalloc(sizeof(*ap), GFP_KERNEL);
+	if (!ap)
+		return ERR_PTR(-ENOMEM);
+	ap->dev = dev;
+	ap->transport = t;
+	ap->transport_priv = transport_priv;
+	xa_init_flags(&ap->requests, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
+	init_waitqueue_head(&ap->wq);
+
+	ap->types[0].ap = ap;
+	ap->types[0].type.sysfs_name = "standard";
+	ap->types[0].type.pretty_name = "Azure Blob requests";
+	ap->types[0].type.device_api = AZBLOB_DEVICE_API;
+	ap->types[0].type.description =
+		"A host process's own node onto the Azure Blob channel";
+	ap->types[0].type.max_instances = 64;
+	ap->type_list[0] = &ap->types[0].type;
+
+	ret = vmbus_mdev_register_parent(&ap->parent, dev, &azblob_vendor_ops,
+					 ap->type_list, ARRAY_SIZE(ap->type_list));
+	if (ret) {
+		kfree(ap);
+		return ERR_PTR(ret);
+	}
+	return ap;
+}
+EXPORT_SYMBOL_GPL(azblob_parent_add);
+
+/**
+ * azblob_parent_remove() - take a channel's instances away
+ * @ap: the parent from azblob_parent_add()
+ *
+ * The transport has stopped the host from touching guest memory (closed
+ * the channel) or is about to with no request in flight. Every request
+ * still outstanding fails with -ENODEV and is unpinned, the instances are
+ * removed (open nodes get -ENODEV), and nothing waits for user space.
+ */
+void azblob_parent_remove(struct azblob_parent *ap)
+{
+	azblob_fail_all(ap, -ENODEV);
+	vmbus_mdev_unregister_parent(&ap->parent);
+	xa_destroy(&ap->requests);
+	kfree(ap);
+}
+EXPORT_SYMBOL_GPL(azblob_parent_remove);
+
+/* The bus driver: one revocable node per instance. */
+
+static long azblob_node_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct azblob_instance *inst =
+		vmbus_mdev_cdev_priv(vmbus_mdev_cdev_of_file(file));
+
+	if (cmd != IOCTL_AZ_BLOB_DRIVER_USER_REQUEST)
+		return -ENOTTY;
+	return azblob_ioctl_request(inst, file, (void __user *)arg);
+}
+
+#ifdef CONFIG_COMPAT
+/* The structure has the same layout for 32-bit callers. */
+static long azblob_node_compat_ioctl(struct file *file, unsigned int cmd,
+				     unsigned long arg)
+{
+	return azblob_node_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
+}
+#endif
+
+static void azblob_node_revoke(struct vmbus_mdev_cdev *rc)
+{
+	struct azblob_instance *inst = vmbus_mdev_cdev_priv(rc);
+
+	/* Waiters test vmbus_mdev_cdev_revoked(); their requests stay owned. */
+	wake_up_all(&inst->ap->wq);
+}
+
+static const struct vmbus_mdev_cdev_ops azblob_node_ops = {
+	.ioctl = azblob_node_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = azblob_node_compat_ioctl,
+#endif
+	.revoke = azblob_node_revoke,
+};
+
+static int azblob_probe(struct vmbus_mdev_device *mdev)
+{
+	struct azblob_instance *inst = vmbus_mdev_get_vendor_data(mdev);
+	char name[64];
+
+	snprintf(name, sizeof(name), "azure_blob/%pUl", &mdev->uuid);
+	inst->node = vmbus_mdev_cdev_create(&mdev->dev, &azblob_node_ops, inst,
+					    0600, name);
+	return PTR_ERR_OR_ZERO(inst->node);
+}
+
+static void azblob_unbind(struct vmbus_mdev_device *mdev)
+{
+	struct azblob_instance *inst = vmbus_mdev_get_vendor_data(mdev);
+
+	/* Returns once no call is inside the node; never waits for a close. */
+	vmbus_mdev_cdev_destroy(inst->node);
+	inst->node = NULL;
+}
+
+static bool azblob_match(struct vmbus_mdev_device *mdev)
+{
+	return mdev->parent->ops == &azblob_vendor_ops;
+}
+
+static const struct vmbus_mdev_device_id azblob_ids[] = {
+	{ .device_api = AZBLOB_DEVICE_API },
+	{ }
+};
+
+static struct vmbus_mdev_driver azblob_driver = {
+	.match = azblob_match,
+	.probe = azblob_probe,
+	.remove = azblob_unbind,
+	.id_table = azblob_ids,
+	.driver.name = "azure_blob",
+};
+
+static int __init azblob_init(void)
+{
+	return vmbus_mdev_register_driver(&azblob_driver);
+}
+
+static void __exit azblob_exit(void)
+{
+	vmbus_mdev_unregister_driver(&azblob_driver);
+}
+
+module_init(azblob_init);
+module_exit(azblob_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Azure Blob vmbus_mdev vendor");

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A simulated Azure Blob host, for tests only.
+ *
+ * It registers a parent exactly as the VMBus probe does (azblob_parent_add()
+ * on its own platform device) and plays the host at the transport seam:
+ * it receives the very descriptor and inline request the vendor built for
+ * vmbus_sendpacket_mpb_desc(), reads and writes the user's pages through
+ * the PFN list, and answers from a workqueue, as the host does from the
+ * other end of the ring.
+ *
+ * The protocol is a tiny in-memory blob store. The request buffer holds
+ * "PUT <name>", "GET <name>" or "DEL <name>"; PUT stores the data buffer's
+ * valid bytes, GET copies a blob into the data buffer. The response buffer
+ * gets a status text ("OK <size>", "NOT FOUND", ...) and the completion
+ * carries status 0, 404 or 400.
+ */
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "azblob.h"
+
+#define SIM_MAX_NAME	64
+
+struct sim_blob {
+	struct list_head node;
+	char name[SIM_MAX_NAME];
+	void *data;
+	u32 len;
+};
+
+struct sim {
+	struct platform_device *pdev;
+	struct azblob_parent *ap;
+	struct workqueue_struct *wq;
+	bool closed;			/* channel closed: touch no page */
+	struct mutex store_lock;	/* blobs */
+	struct list_head blobs;
+};
+
+struct sim_job {
+	struct work_struct work;
+	struct sim *sim;
+	u64 rqst_id;
+	struct azblob_inline_request req;
+	u32 nr_pfns;
+	u64 pfns[];
+};
+
+static struct sim *the_sim;
+
+/* Copy between @buf and the bytes at @off of the packet's page range. */
+static void sim_copy(struct sim_job *job, u32 off, void *buf, u32 len,
+		     bool to_guest)
+{
+	while (len) {
+		u32 idx = off / PAGE_SIZE, in = off % PAGE_SIZE;
+		u32 n = min_t(u32, len, PAGE_SIZE - in);
+		void *va;
+
+		if (idx >= job->nr_pfns)
+			return;
+		/* The engine keeps these pages pinned until we answer. */
+		va = kmap_local_page(pfn_to_page(job->pfns[idx]));
+		if (to_guest)
+			memcpy(va + in, buf, n);
+		else
+			memcpy(buf, va + in, n);
+		kunmap_local(va);
+		buf += n;
+		off += n;
+		len -= n;
+	}
+}
+
+static struct sim_blob *sim_find(struct sim *sim, const char *name)
+{
+	struct sim_blob *b;
+
+	list_for_each_entry(b, &sim->blobs, node)
+		if (!strcmp(b->name, name))
+			return b;
+	return NULL;
+}
+
+static void sim_drop(struct sim_blob *b)
+{
+	list_del(&b->node);
+	kvfree(b->data);
+	kfree(b);
+}
+
+/* Run one request against the store; returns the status for the completion. */
+static u32 sim_execute(struct sim_job *job, char *text, char *resp, u32 resp_cap)
+{
+	struct sim *sim = job->sim;
+	u32 data_off = le32_to_cpu(job->req.data.offset);
+	u32 data_len = le32_to_cpu(job->req.data.length);
+	u32 valid = le32_to_cpu(job->req.data_valid);
+	char op[4], name[SIM_MAX_NAME];
+	struct sim_blob *b;
+	u32 status = 0;
+
+	if (sscanf(text, "%3s %63s", op, name) != 2) {
+		snprintf(resp, resp_cap, "BAD REQUEST");
+		return 400;
+	}
+	mutex_lock(&sim->store_lock);
+	b = sim_find(sim, name);
+	if (!strcmp(op, "PUT")) {
+		void *data = kvmalloc(max(valid, 1U), GFP_KERNEL);
+
+		if (!data) {
+			status = 507;
+			snprintf(resp, resp_cap, "NO SPACE");
+			goto out;
+		}
+		if (b)
+			sim_drop(b);
+		b = kzalloc(sizeof(*b), GFP_KERNEL);
+		if (!b) {
+			kvfree(data);
+			status = 507;
+			snprintf(resp, resp_cap, "NO SPACE");
+			goto out;
+		}
+		strscpy(b->name, name);
+		b->data = data;
+		b->len = valid;
+		sim_copy(job, data_off, data, valid, false);
+		list_add(&b->node, &sim->blobs);
+		snprintf(resp, resp_cap, "OK %u", valid);
+	} else if (!strcmp(op, "GET") && b) {
+		sim_copy(job, data_off, b->data, min(b->len, data_len), true);
+		snprintf(resp, resp_cap, "OK %u", b->len);
+	} else if (!strcmp(op, "DEL") && b) {
+		sim_drop(b);
+		snprintf(resp, resp_cap, "OK");
+	} else if (!strcmp(op, "GET") || !strcmp(op, "DEL")) {
+		status = 404;
+		snprintf(resp, resp_cap, "NOT FOUND");
+	} else {
+		status = 400;
+		snprintf(resp, resp_cap, "BAD REQUEST");
+	}
+out:
+	mutex_unlock(&sim->store_lock);
+	return status;
+}
+
+static void sim_work(struct work_struct *work)
+{
+	struct sim_job *job = container_of(work, struct sim_job, work);
+	u32 req_len = min_t(u32, le32_to_cpu(job->req.request.length), 255);
+	u32 resp_cap = le32_to_cpu(job->req.response.length);
+	struct azblob_completion c = { .length = cpu_to_le32(sizeof(c)) };
+	char text[256] = "", resp[64] = "";
+	u32 n;
+
+	if (READ_ONCE(job->sim->closed))
+		goto out;
+	sim_copy(job, le32_to_cpu(job->req.request.offset), text, req_len, false);
+	c.error = cpu_to_le32(sim_execute(job, text, resp, sizeof(resp)));
+	n = min_t(u32, strlen(resp), resp_cap);
+	sim_copy(job, le32_to_cpu(job->req.response.offset), resp, n, true);
+	c.response_len = cpu_to_le32(n);
+	azblob_complete(job->sim->ap, job->rqst_id, &c, sizeof(c));
+out:
+	kfree(job);
+}
+
+/* The transport seam: the bytes vmbus_sendpacket_mpb_desc() would send. */
+static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *desc,
+		    u32 desc_size, void *req, u32 req_len, u64 rqst_id)
+{
+	struct sim *sim = ap->transport_priv;
+	u32 nr_pfns = (desc_size - sizeof(*desc)) / sizeof(u64);
+	struct sim_job *job;
+
+	if (READ_ONCE(sim->closed))
+		return -ENODEV;
+	/* What a host would reject: exactly one range, covering the PFNs. */
+	if (desc_size < sizeof(*desc) || desc->rangecount != 1 ||
+	    desc->range.offset || desc->range.len != nr_pfns * PAGE_SIZE ||
+	    req_len != sizeof(struct azblob_inline_request))
+		return -EINVAL;
+	job = kmalloc(struct_size(job, pfns, nr_pfns), GFP_KERNEL);
+	if (!job)
+		return -ENOMEM;
+	INIT_WORK(&job->work, sim_work);
+	job->sim = sim;
+	job->rqst_id = rqst_id;
+	job->nr_pfns = nr_pfns;
+	memcpy(job->pfns, desc->range.pfn_array, nr_pfns * sizeof(u64));
+	memcpy(&job->req, req, sizeof(job->req));
+	queue_work(sim->wq, &job->work);
+	return 0;
+}
+
+static const struct azblob_transport sim_transport = {
+	.send = sim_send,
+};
+
+static int __init sim_init(void)
+{
+	struct sim *sim;
+	int ret;
+
+	sim = kzalloc(sizeof(*sim), GFP_KERNEL);
+	if (!sim)
+		return -ENOMEM;
+	mutex_init(&sim->store_lock);
+	INIT_LIST_HEAD(&sim->blobs);
+	sim->wq = alloc_workqueue("azblob_sim", WQ_UNBOUND, 0);
+	if (!sim->wq) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	sim->pdev = platform_device_register_simple("azblob_sim", 0, NULL, 0);
+	if (IS_ERR(sim->pdev)) {
+		ret = PTR_ERR(sim->pdev);
+		goto err_wq;
+	}
+	sim->ap = azblob_parent_add(&sim->pdev->dev, &sim_transport, sim);
+	if (IS_ERR(sim->ap)) {
+		ret = PTR_ERR(sim->ap);
+		goto err_pdev;
+	}
+	the_sim = sim;
+	return 0;
+
+err_pdev:
+	platform_device_unregister(sim->pdev);
+err_wq:
+	destroy_workqueue(sim->wq);
+err_free:
+	kfree(sim);
+	return ret;
+}
+
+static void __exit sim_exit(void)
+{
+	struct sim *sim = the_sim;
+	struct sim_blob *b, *tmp;
+
+	/* Close the channel: the host stops touching pages and answering. */
+	WRITE_ONCE(sim->closed, true);
+	destroy_workqueue(sim->wq);
+	azblob_parent_remove(sim->ap);
+	platform_device_unregister(sim->pdev);
+	list_for_each_entry_safe(b, tmp, &sim->blobs, node)
+		sim_drop(b);
+	mutex_destroy(&sim->store_lock);
+	kfree(sim);
+}
+
+module_init(sim_init);
+module_exit(sim_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Simulated Azure Blob host for vmbus_mdev tests");

@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The Azure Blob vendor against the simulated host: the type and node ABI,
+# PUT/GET round trips verified byte for byte from 1 B to 32 MiB, a 32-bit
+# client, and removal with the node open.
+
+prefix=azblob
+. /vmtest/vfio-lib.sh
+
+AB=/sys/devices/platform/azblob_sim.0/mdev_supported_types/azure_blob-standard
+UA=6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a00
+NODE=/dev/azure_blob/$UA
+CLI=$VMTEST_PROGS/azblob
+
+insmod "$VMTEST_MODDIR/azure_blob.ko" || { result fail "load azure_blob"; exit 1; }
+insmod "$VMTEST_MODDIR/azblob_sim.ko" || { result fail "load azblob_sim"; exit 1; }
+
+check "type directory" [ -d $AB ]
+check "device_api azure-blob" [ "$(cat $AB/device_api)" = azure-blob ]
+expect "create an instance" ok $AB/create $UA
+check "bound to the azure_blob driver" \
+	[ "$(basename "$(readlink $BUS/devices/$UA/driver)")" = azure_blob ]
+check "node /dev/azure_blob/<uuid>" [ -c $NODE ]
+check "node is 0600" [ "$(stat -c %a $NODE)" = 600 ]
+
+# 8190 pages: the most data one request can carry (8192 pages in all).
+for size in 1 4096 1048576 33546240; do
+	head -c $size /dev/urandom >/tmp/blob.in
+	if $CLI $NODE put b$size /tmp/blob.in >/dev/null &&
+		$CLI $NODE get b$size /tmp/blob.out && cmp -s /tmp/blob.in /tmp/blob.out; then
+		result ok "PUT/GET round trip of $size bytes"
+	else
+		result fail "PUT/GET round trip of $size bytes"
+	fi
+done
+rm -f /tmp/blob.in /tmp/blob.out
+
+echo "hello from a 32-bit process" >/tmp/small.in
+check "32-bit client round trip" sh -c "$VMTEST_PROGS/azblob32 $NODE put small32 /tmp/small.in >/dev/null &&
+	$VMTEST_PROGS/azblob32 $NODE get small32 | cmp -s - /tmp/small.in"
+check "host status reaches the caller" sh -c "! $CLI $NODE get missing 2>/tmp/err; grep -q 'status 404' /tmp/err"
+check "DEL" sh -c "$CLI $NODE del small32 >/dev/null && ! $CLI $NODE get small32 2>/dev/null"
+
+# Remove with the node held open: remove returns, the open file gets ENODEV.
+exec 3<>$NODE
+expect "remove with the node open" ok $BUS/devices/$UA/remove 1
+check "node gone" [ ! -e $NODE ]
+exec 3>&-
+expect "UUID free again" ok $AB/create $UA
+check "rmmod the simulated host with an instance" rmmod azblob_sim
+check "instance gone with its parent" [ ! -e $BUS/devices/$UA ]
+check "rmmod azure_blob" rmmod azure_blob
+exit $status

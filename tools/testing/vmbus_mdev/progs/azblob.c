@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * azblob: a small Azure Blob client for a vmbus_mdev instance node.
+ *
+ *   azblob NODE put NAME FILE     store FILE as blob NAME
+ *   azblob NODE get NAME [FILE]   fetch blob NAME to FILE (or stdout)
+ *   azblob NODE del NAME          delete blob NAME
+ *
+ * NODE is /dev/azure_blob/<uuid>. Exits 0 when the host answered with
+ * status 0, 1 on a host error (its response is printed), 2 on a local one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <misc/azure_blob.h>
+
+/*
+ * One request spans at most 8192 pages in total; with a one-page request
+ * and a one-page response, the data buffer can have 8190.
+ */
+#define PAGE		4096U
+#define MAX_BLOB	(8190U * PAGE)
+
+#define __aligned(x)	__attribute__((aligned(x)))
+
+/* Page-aligned, so that each takes exactly one page of the request. */
+static char text[PAGE] __aligned(4096);
+static char resp[PAGE] __aligned(4096);
+
+static int request(int fd, const char *text, void *data, __u32 data_len,
+		   __u32 data_valid, char *resp, __u32 resp_len)
+{
+	struct az_blob_request_sync r = {
+		.timeout = 30000,
+		.request_len = strlen(text),
+		.response_len = resp_len,
+		.data_len = data_len,
+		.data_valid = data_valid,
+		.request_buffer = (unsigned long)text,
+		.response_buffer = (unsigned long)resp,
+		.data_buffer = (unsigned long)data,
+	};
+
+	memset(resp, 0, resp_len);
+	if (ioctl(fd, IOCTL_AZ_BLOB_DRIVER_USER_REQUEST, &r)) {
+		fprintf(stderr, "azblob: %s: %s\n", text, strerror(errno));
+		exit(2);
+	}
+	if (r.response.status) {
+		fprintf(stderr, "azblob: %s: host status %u: %.*s\n", text,
+			r.response.status, (int)r.response.response_len, resp);
+		exit(1);
+	}
+	return r.response.response_len;
+}
+
+static void *read_file(const char *path, __u32 *len)
+{
+	struct stat st;
+	void *buf = NULL;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st) || st.st_size > (off_t)MAX_BLOB) {
+		fprintf(stderr, "azblob: %s: cannot read (or over %u bytes)\n", path, MAX_BLOB);
+		exit(2);
+	}
+	if (posix_memalign(&buf, PAGE, st.st_size ? st.st_size : 1) ||
+	    read(fd, buf, st.st_size) != st.st_size) {
+		fprintf(stderr, "azblob: %s: short read\n", path);
+		exit(2);
+	}
+	close(fd);
+	*len = st.st_size;
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int size;
+	__u32 len;
+	void *data;
+	int fd, out;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: azblob NODE put NAME FILE | get NAME [FILE] | del NAME\n");
+		return 2;
+	}
+	fd = open(argv[1], O_RDWR);
+	if (fd < 0) {
+		fprintf(stderr, "azblob: %s: %s\n", argv[1], strerror(errno));
+		return 2;
+	}
+	if (!strcmp(argv[2], "put") && argc == 5) {
+		data = read_file(argv[4], &len);
+		snprintf(text, sizeof(text), "PUT %s", argv[3]);
+		request(fd, text, data, len, len, resp, sizeof(resp));
+		printf("%s\n", resp);
+		return 0;
+	}
+	if (!strcmp(argv[2], "get")) {
+		if (posix_memalign(&data, PAGE, MAX_BLOB))
+			return 2;
+		snprintf(text, sizeof(text), "GET %s", argv[3]);
+		request(fd, text, data, MAX_BLOB, 0, resp, sizeof(resp));
+		if (sscanf(resp, "OK %u", &size) != 1 || size > MAX_BLOB) {
+			fprintf(stderr, "azblob: unexpected response '%s'\n", resp);
+			return 2;
+		}
+		out = argc > 4 ? open(argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0644) : 1;
+		if (out < 0 || write(out, data, size) != (ssize_t)size) {
+			fprintf(stderr, "azblob: cannot write the blob\n");
+			return 2;
+		}
+		return 0;
+	}
+	if (!strcmp(argv[2], "del")) {
+		snprintf(text, sizeof(text), "DEL %s", argv[3]);
+		request(fd, text, NULL, 0, 0, resp, sizeof(resp));
+		printf("%s\n", resp);
+		return 0;
+	}
+	fprintf(stderr, "azblob: unknown command %s\n", argv[2]);
+	return 2;
+}
