@@ -84,4 +84,10 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 			  void __user *uarg);
 void azblob_fail_all(struct azblob_parent *ap, int error);
 
+/*
+ * Exported by hv_vmbus but declared in its private drivers/hv/hyperv_vmbus.h,
+ * which header packages do not ship; uio_hv_generic uses it the same way.
+ */
+void vmbus_device_unregister(struct hv_device *device_obj);
+
 #endif /* _AZBLOB_H */

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Azure Blob over VMBus: binds the host's Azure Blob channel through the
+ * driver model and makes it a vmbus_mdev parent (azure_blob.ko does the
+ * rest). Kept apart so that everything else loads on kernels and machines
+ * without Hyper-V, where vmbus_driver_register() fails with -ENODEV.
+ *
+ * Since 6.12 a rescinded channel has its callback cleared first: no
+ * completion arrives for requests in flight, so they are failed here, at
+ * rescind, instead of being waited for.
+ */
+#include <linux/hyperv.h>
+#include <linux/module.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
+
+#include "azblob.h"
+
+#define AZBLOB_RING_SIZE	(128 * 1024)
+
+/* {0590b792-db64-45cc-81db-b8d70c577c9e} */
+#define AZBLOB_VMBUS_GUID \
+	.guid = GUID_INIT(0x0590b792, 0xdb64, 0x45cc, 0x81, 0xdb, 0xb8, 0xd7, \
+			  0x0c, 0x57, 0x7c, 0x9e)
+
+struct azblob_vmbus {
+	struct hv_device *hdev;
+	struct azblob_parent *ap;
+	/* Sends hold it for reading; closing the channel for writing. */
+	struct rw_semaphore close_sem;
+	bool closed;
+};
+
+static int azblob_vmbus_send(struct azblob_parent *ap,
+			     struct vmbus_packet_mpb_array *desc, u32 desc_size,
+			     void *req, u32 req_len, u64 rqst_id)
+{
+	struct azblob_vmbus *av = ap->transport_priv;
+	int ret = -ENODEV;
+
+	down_read(&av->close_sem);
+	if (!av->closed)
+		ret = vmbus_sendpacket_mpb_desc(av->hdev->channel, desc, desc_size,
+						req, req_len, rqst_id);
+	up_read(&av->close_sem);
+	return ret;
+}
+
+static const struct azblob_transport azblob_vmbus_transport = {
+	.send = azblob_vmbus_send,
+};
+
+/* Completions, in the channel's callback context. */
+static void azblob_vmbus_callback(void *context)
+{
+	struct azblob_vmbus *av = context;
+	struct vmbus_channel *channel = av->hdev->channel;
+	const struct vmpacket_descriptor *desc;
+
+	foreach_vmbus_pkt(desc, channel) {
+		u64 id;
+
+		if (desc->type != VM_PKT_COMP)
+			continue;
+		/* Unknown transaction ids map to VMBUS_RQST_ERROR: dropped. */
+		id = vmbus_request_addr(channel, desc->trans_id);
+		if (READ_ONCE(av->ap))
+			azblob_complete(av->ap, id, hv_pkt_data(desc),
+					hv_pkt_datalen(desc));
+	}
+}
+
+/* Stop sending, then close: the host no longer touches guest memory. */
+static void azblob_vmbus_close(struct azblob_vmbus *av)
+{
+	down_write(&av->close_sem);
+	av->closed = true;
+	up_write(&av->close_sem);
+	vmbus_close(av->hdev->channel);
+}
+
+static void azblob_vmbus_rescind(struct vmbus_channel *channel)
+{
+	struct hv_device *hdev = channel->device_obj;
+
+	/*
+	 * With a rescind callback the VMBus core leaves the device to us;
+	 * unregistering it runs remove, which fails what is outstanding.
+	 */
+	vmbus_device_unregister(hdev);
+}
+
+static int azblob_vmbus_probe(struct hv_device *hdev,
+			      const struct hv_vmbus_device_id *id)
+{
+	struct azblob_vmbus *av;
+	int ret;
+
+	av = kzalloc(sizeof(*av), GFP_KERNEL);
+	if (!av)
+		return -ENOMEM;
+	av->hdev = hdev;
+	init_rwsem(&av->close_sem);
+	hv_set_drvdata(hdev, av);
+
+	/* Request ids go through the channel's request table. */
+	hdev->channel->rqstor_size = AZBLOB_MAX_REQUESTS;
+	hdev->channel->next_request_id_callback = vmbus_next_request_id;
+	hdev->channel->request_addr_callback = vmbus_request_addr;
+	vmbus_set_chn_rescind_callback(hdev->channel, azblob_vmbus_rescind);
+
+	ret = vmbus_open(hdev->channel, AZBLOB_RING_SIZE, AZBLOB_RING_SIZE,
+			 NULL, 0, azblob_vmbus_callback, av);
+	if (ret)
+		goto err_free;
+
+	av->ap = azblob_parent_add(&hdev->device, &azblob_vmbus_transport, av);
+	if (IS_ERR(av->ap)) {
+		ret = PTR_ERR(av->ap);
+		av->ap = NULL;
+		goto err_close;
+	}
+	return 0;
+
+err_close:
+	azblob_vmbus_close(av);
+err_free:
+	hv_set_drvdata(hdev, NULL);
+	kfree(av);
+	return ret;
+}
+
+static void azblob_vmbus_remove(struct hv_device *hdev)
+{
+	struct azblob_vmbus *av = hv_get_drvdata(hdev);
+	struct azblob_parent *ap = av->ap;
+
+	azblob_vmbus_close(av);
+	WRITE_ONCE(av->ap, NULL);
+	/* Fails and unpins what is left, removes the instances. */
+	azblob_parent_remove(ap);
+	hv_set_drvdata(hdev, NULL);
+	kfree(av);
+}
+
+static const struct hv_vmbus_device_id azblob_vmbus_ids[] = {
+	{ AZBLOB_VMBUS_GUID },
+	{ }
+};
+MODULE_DEVICE_TABLE(vmbus, azblob_vmbus_ids);
+
+static struct hv_driver azblob_vmbus_driver = {
+	.name = "azure_blob",
+	.id_table = azblob_vmbus_ids,
+	.probe = azblob_vmbus_probe,
+	.remove = azblob_vmbus_remove,
+	.driver = {
+		.probe_type = PROBE_PREFER_ASYNCHRONOUS,
+	},
+};
+
+static int __init azblob_vmbus_init(void)
+{
+	return vmbus_driver_register(&azblob_vmbus_driver);
+}
+
+static void __exit azblob_vmbus_exit(void)
+{
+	vmbus_driver_unregister(&azblob_vmbus_driver);
+}
+
+module_init(azblob_vmbus_init);
+module_exit(azblob_vmbus_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Azure Blob device on Hyper-V VMBus, for vmbus_mdev");
