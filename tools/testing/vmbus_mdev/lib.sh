@@ -44,7 +44,9 @@ build_progs() {
 	local src out=$BUILD/progs
 	mkdir -p "$out"
 	for src in "$T"/progs/*.c; do
+		# The kselftest harness, for tests written with it, and threads.
 		gcc -static -O2 -Wall -Wextra -Werror -I"$TOP/include/uapi" \
+			-I"$(kernel_src)/tools/testing/selftests" -pthread \
 			-o "$out/$(basename "$src" .c)" "$src" || return 1
 	done
 	# The Azure Blob uapi is the same for 32-bit processes (compat_ioctl).

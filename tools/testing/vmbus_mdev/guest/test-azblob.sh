@@ -42,6 +42,21 @@ check "32-bit client round trip" sh -c "$VMTEST_PROGS/azblob32 $NODE put small32
 check "host status reaches the caller" sh -c "! $CLI $NODE get missing 2>/tmp/err; grep -q 'status 404' /tmp/err"
 check "DEL" sh -c "$CLI $NODE del small32 >/dev/null && ! $CLI $NODE get small32 2>/dev/null"
 
+# Every ioctl rule, unaligned and page-sharing buffers, 4 processes x 8
+# threads: the kselftest-harness program, one result per test.
+AZBLOB_NODE=$NODE "$VMTEST_PROGS/azblob-test" >/tmp/kselftest.log 2>&1
+krc=$?
+sed -n 's/^ok [0-9]* \(.*\)$/\1/p' /tmp/kselftest.log | while read -r t; do
+	echo "vmtest-result: ok $prefix: $t"
+done
+if grep -q "^not ok" /tmp/kselftest.log; then
+	sed -n 's/^not ok [0-9]* \(.*\)$/\1/p' /tmp/kselftest.log | while read -r t; do
+		echo "vmtest-result: fail $prefix: $t"
+	done
+	cat /tmp/kselftest.log
+fi
+check "kselftest program exit status" [ $krc -eq 0 ]
+
 # Remove with the node held open: remove returns, the open file gets ENODEV.
 exec 3<>$NODE
 expect "remove with the node open" ok $BUS/devices/$UA/remove 1
