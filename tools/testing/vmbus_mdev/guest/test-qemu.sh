@@ -26,22 +26,36 @@ for d in dev sys proc tmp; do
 	mount --bind /$d /host/$d
 done
 console=/tmp/nested-console.log
-: >$console
-chroot /host /usr/bin/qemu-system-x86_64 -machine pc -accel tcg -m 256 \
-	-smp 1 -nodefaults -display none -no-reboot -monitor none \
-	-chardev file,id=con,path=$console -serial chardev:con \
-	-kernel /$kernel -initrd "$VMTEST_HOST_BUILD/nested/initramfs.gz" \
-	-append "console=ttyS0 8250.nr_uarts=8 panic=-1 quiet" \
-	-device vfio-pci,sysfsdev=$BUS/devices/$U1 >/tmp/qemu.log 2>&1 &
-qemu=$!
-
-# Boot and the data test inside the nested guest: about 100 s under TCG.
-n=0
-while ! grep -q "NESTED-READY" $console && kill -0 $qemu 2>/dev/null &&
-	[ $n -lt 400 ]; do
-	sleep 1
-	n=$((n + 1))
-done
+boot_nested() {
+	: >$console
+	chroot /host /usr/bin/qemu-system-x86_64 -machine pc -accel tcg -m 256 \
+		-smp 1 -nodefaults -display none -no-reboot -monitor none \
+		-chardev file,id=con,path=$console -serial chardev:con \
+		-kernel /$kernel -initrd "$VMTEST_HOST_BUILD/nested/initramfs.gz" \
+		-append "console=ttyS0 8250.nr_uarts=8 panic=-1 quiet" \
+		-device vfio-pci,sysfsdev=$BUS/devices/$U1 >/tmp/qemu.log 2>&1 &
+	qemu=$!
+	# Boot and the data test: about 100 s under TCG, 250 s when the
+	# outer kernel is the debug kernel.
+	n=0
+	while ! grep -q "NESTED-READY" $console && kill -0 $qemu 2>/dev/null &&
+		[ $n -lt 400 ]; do
+		sleep 1
+		n=$((n + 1))
+	done
+}
+boot_nested
+# TCG running inside TCG now and then mis-executes the nested kernel's
+# early boot (seen: a general protection fault in text_poke_early(),
+# before any driver runs). Such a boot says nothing about the card: boot
+# once more, and say so.
+if ! grep -q "NESTED" $console && grep -q "Kernel panic" $console; then
+	echo "qemu: the nested kernel died in early boot, before any driver; booting again"
+	sed 's/^/nested| /' $console
+	kill $qemu 2>/dev/null
+	wait $qemu
+	boot_nested
+fi
 echo "qemu: nested guest ready after ${n}s"
 grep "NESTED" $console | sed 's/^/qemu: /'
 check "nested guest booted and ran its tests" grep -q "NESTED-READY" $console
@@ -50,7 +64,7 @@ for what in "8250_pci bound the card" "loopback through" "2 ports" "INTx deliver
 done
 if grep -q "NESTED: fail" $console || ! grep -q "NESTED-READY" $console; then
 	result fail "nested guest reported no failure"
-	cat $console /tmp/qemu.log
+	sed 's/^/nested| /' $console /tmp/qemu.log
 fi
 
 # Remove while QEMU holds the card. If QEMU never lets go, stopping it

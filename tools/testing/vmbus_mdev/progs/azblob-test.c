@@ -22,7 +22,7 @@
 #include "kselftest_harness.h"
 
 #define PAGE		4096UL
-#define MIB		(1UL << 20)
+#define MIB		(1024UL * 1024)
 
 static int node_open(void)
 {
@@ -94,7 +94,7 @@ TEST_F(azblob, round_trip_sizes)
 	static const uint32_t sizes[] = { 1, 4096, MIB, 8190 * PAGE };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		char *in, *out;
 		char name[32];
 		uint32_t j;
@@ -136,7 +136,7 @@ TEST_F(azblob, host_status_is_returned)
 	struct az_blob_request_sync r;
 	char data[16];
 
-	strcpy(self->text, "GET no-such-blob");
+	snprintf(self->text, PAGE, "GET no-such-blob");
 	setup(&r, self->text, self->resp, 64, data, sizeof(data), 0);
 	ASSERT_EQ(0, do_req(self->fd, &r));
 	EXPECT_EQ(404U, r.response.status);
@@ -149,7 +149,7 @@ TEST_F(azblob, rules_einval)
 	struct az_blob_request_sync r;
 	char data[16];
 
-	strcpy(self->text, "PUT rules");
+	snprintf(self->text, PAGE, "PUT rules");
 	setup(&r, self->text, self->resp, 64, data, sizeof(data), 4);
 	r.request_len = 0;
 	EXPECT_EQ(-EINVAL, do_req(self->fd, &r));
@@ -178,14 +178,14 @@ TEST_F(azblob, rules_efault)
 	rotext = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, rotext);
-	strcpy(rotext, "PUT ro-request");
+	snprintf(rotext, PAGE, "PUT ro-request");
 	ASSERT_EQ(0, mprotect(rotext, PAGE, PROT_READ));
 	gone = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, ro);
 	ASSERT_NE(MAP_FAILED, gone);
 	munmap(gone, PAGE);
 
-	strcpy(self->text, "PUT fault");
+	snprintf(self->text, PAGE, "PUT fault");
 	setup(&r, self->text, self->resp, 64, data, sizeof(data), 4);
 	r.request_buffer = (uintptr_t)gone;
 	EXPECT_EQ(-EFAULT, do_req(self->fd, &r));

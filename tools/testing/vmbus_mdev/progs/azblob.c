@@ -26,11 +26,8 @@
 #define PAGE		4096U
 #define MAX_BLOB	(8190U * PAGE)
 
-#define __aligned(x)	__attribute__((aligned(x)))
-
-/* Page-aligned, so that each takes exactly one page of the request. */
-static char text[PAGE] __aligned(4096);
-static char resp[PAGE] __aligned(4096);
+/* Page-aligned (see main()), so that each takes one page of a request. */
+static char *text, *resp;
 
 static int request(int fd, const char *text, void *data, __u32 data_len,
 		   __u32 data_valid, char *resp, __u32 resp_len)
@@ -90,6 +87,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: azblob NODE put NAME FILE | get NAME [FILE] | del NAME\n");
 		return 2;
 	}
+	if (posix_memalign((void **)&text, PAGE, PAGE) ||
+	    posix_memalign((void **)&resp, PAGE, PAGE))
+		return 2;
 	fd = open(argv[1], O_RDWR);
 	if (fd < 0) {
 		fprintf(stderr, "azblob: %s: %s\n", argv[1], strerror(errno));
@@ -97,16 +97,16 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[2], "put") && argc == 5) {
 		data = read_file(argv[4], &len);
-		snprintf(text, sizeof(text), "PUT %s", argv[3]);
-		request(fd, text, data, len, len, resp, sizeof(resp));
+		snprintf(text, PAGE, "PUT %s", argv[3]);
+		request(fd, text, data, len, len, resp, PAGE);
 		printf("%s\n", resp);
 		return 0;
 	}
 	if (!strcmp(argv[2], "get")) {
 		if (posix_memalign(&data, PAGE, MAX_BLOB))
 			return 2;
-		snprintf(text, sizeof(text), "GET %s", argv[3]);
-		request(fd, text, data, MAX_BLOB, 0, resp, sizeof(resp));
+		snprintf(text, PAGE, "GET %s", argv[3]);
+		request(fd, text, data, MAX_BLOB, 0, resp, PAGE);
 		if (sscanf(resp, "OK %u", &size) != 1 || size > MAX_BLOB) {
 			fprintf(stderr, "azblob: unexpected response '%s'\n", resp);
 			return 2;
@@ -119,8 +119,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[2], "del")) {
-		snprintf(text, sizeof(text), "DEL %s", argv[3]);
-		request(fd, text, NULL, 0, 0, resp, sizeof(resp));
+		snprintf(text, PAGE, "DEL %s", argv[3]);
+		request(fd, text, NULL, 0, 0, resp, PAGE);
 		printf("%s\n", resp);
 		return 0;
 	}
