@@ -16,6 +16,12 @@
 
 #define AZBLOB_DEVICE_API	"azure-blob"
 #define AZBLOB_MAX_REQUESTS	1024	/* the channel's request id space */
+/*
+ * A caller with a timeout waits this much longer than the timeout it gave
+ * the host before it stops waiting: the host sees the same timeout and
+ * should answer within it.
+ */
+#define AZBLOB_TIMEOUT_GRACE_MS	1000
 
 struct azblob_parent;
 
@@ -50,12 +56,15 @@ struct azblob_parent {
 	struct xarray requests;		/* id -> struct azblob_request */
 	bool dead;			/* channel closed: no new requests */
 	wait_queue_head_t wq;		/* waiters for their requests */
-	atomic_t bad_completions;	/* dropped: malformed or unknown */
+	atomic_t unknown_completions;	/* dropped: id not outstanding */
+	atomic_t malformed_completions;	/* short, or response too long */
+	struct dentry *debugfs;
 };
 
 /* One instance: what a host process sees through its node. */
 struct azblob_instance {
 	struct azblob_parent *ap;
+	guid_t uuid;
 	struct vmbus_mdev_cdev *node;
 };
 
@@ -65,6 +74,8 @@ struct azblob_request {
 	struct work_struct free_work;
 	struct azblob_parent *ap;
 	u32 id;
+	guid_t instance;		/* for debugfs; the instance may be gone */
+	unsigned long submitted;	/* jiffies */
 	struct azblob_wire_buf bufs[AZBLOB_NR_BUFS];
 	struct azblob_packet pkt;
 	bool done;			/* under the requests lock */
@@ -83,6 +94,12 @@ void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 			  void __user *uarg);
 void azblob_fail_all(struct azblob_parent *ap, int error);
+
+/* azblob_debugfs.c */
+void azblob_debugfs_init(void);
+void azblob_debugfs_exit(void);
+void azblob_debugfs_add(struct azblob_parent *ap);
+void azblob_debugfs_remove(struct azblob_parent *ap);
 
 /*
  * Exported by hv_vmbus but declared in its private drivers/hv/hyperv_vmbus.h,

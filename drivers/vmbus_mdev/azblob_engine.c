@@ -76,8 +76,10 @@ static void azblob_finish(struct azblob_request *req, int error,
  * @payload: the completion packet's payload
  * @len: its size
  *
- * Unknown ids, duplicates and malformed packets are counted and dropped;
- * a malformed answer fails its request with -EIO. Any context.
+ * Unknown ids and duplicates are counted and dropped: the request they
+ * name, if any, keeps waiting. A malformed answer (short, or a response
+ * longer than the buffer) is counted and fails its request with -EIO;
+ * nothing of it reaches user space. Any context.
  */
 void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 		     const void *payload, u32 len)
@@ -92,13 +94,14 @@ void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 		req = __xa_erase(&ap->requests, rqst_id);
 	xa_unlock_irqrestore(&ap->requests, flags);
 	if (!req) {
-		atomic_inc(&ap->bad_completions);
+		/* Unknown, or a duplicate of one already finished. */
+		atomic_inc(&ap->unknown_completions);
 		return;
 	}
 	ret = azblob_parse_completion(payload, len,
 				      req->bufs[AZBLOB_BUF_RESPONSE].len, &answer);
 	if (ret)
-		atomic_inc(&ap->bad_completions);
+		atomic_inc(&ap->malformed_completions);
 	azblob_finish(req, ret ? -EIO : 0, ret ? NULL : &answer);
 }
 EXPORT_SYMBOL_GPL(azblob_complete);
@@ -255,14 +258,30 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 		return -ENOMEM;
 	kref_init(&req->ref);		/* ours */
 	req->ap = inst->ap;
+	req->instance = inst->uuid;
+	req->submitted = jiffies;
 
 	ret = azblob_submit(req, &r);
 	if (ret)
 		goto out;
 
-	/* Killable; a killed caller leaves the request to the engine. */
-	ret = wait_event_killable(inst->ap->wq, READ_ONCE(req->done) ||
-				  vmbus_mdev_cdev_revoked(inst->node));
+	/*
+	 * Killable, and bounded by the caller's timeout plus a grace. A
+	 * caller that stops waiting leaves the request to the engine: its
+	 * pages stay pinned until the host answers or the channel closes.
+	 */
+	if (r.timeout) {
+		long left = wait_event_killable_timeout(inst->ap->wq,
+				READ_ONCE(req->done) ||
+				vmbus_mdev_cdev_revoked(inst->node),
+				msecs_to_jiffies(min_t(u64, UINT_MAX, (u64)r.timeout +
+						       AZBLOB_TIMEOUT_GRACE_MS)));
+
+		ret = left < 0 ? left : left ? 0 : -ETIMEDOUT;
+	} else {
+		ret = wait_event_killable(inst->ap->wq, READ_ONCE(req->done) ||
+					  vmbus_mdev_cdev_revoked(inst->node));
+	}
 	if (ret)
 		goto out;
 	if (!READ_ONCE(req->done)) {

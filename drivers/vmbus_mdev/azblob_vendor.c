@@ -25,6 +25,7 @@ static int azblob_create(struct vmbus_mdev_device *mdev)
 	if (!inst)
 		return -ENOMEM;
 	inst->ap = t->ap;
+	inst->uuid = mdev->uuid;
 	vmbus_mdev_set_vendor_data(mdev, inst);
 	return 0;
 }
@@ -79,6 +80,7 @@ struct azblob_parent *azblob_parent_add(struct device *dev,
 		kfree(ap);
 		return ERR_PTR(ret);
 	}
+	azblob_debugfs_add(ap);
 	return ap;
 }
 EXPORT_SYMBOL_GPL(azblob_parent_add);
@@ -96,6 +98,7 @@ void azblob_parent_remove(struct azblob_parent *ap)
 {
 	azblob_fail_all(ap, -ENODEV);
 	vmbus_mdev_unregister_parent(&ap->parent);
+	azblob_debugfs_remove(ap);
 	xa_destroy(&ap->requests);
 	kfree(ap);
 }
@@ -179,12 +182,19 @@ static struct vmbus_mdev_driver azblob_driver = {
 
 static int __init azblob_init(void)
 {
-	return vmbus_mdev_register_driver(&azblob_driver);
+	int ret;
+
+	azblob_debugfs_init();
+	ret = vmbus_mdev_register_driver(&azblob_driver);
+	if (ret)
+		azblob_debugfs_exit();
+	return ret;
 }
 
 static void __exit azblob_exit(void)
 {
 	vmbus_mdev_unregister_driver(&azblob_driver);
+	azblob_debugfs_exit();
 }
 
 module_init(azblob_init);

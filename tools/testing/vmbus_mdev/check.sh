@@ -73,7 +73,7 @@ build_nested || { result "nested guest initramfs build" fail; summary; }
 log=$BUILD/check-vm.log
 "$T/run-vm.sh" --kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test" \
 	--load "$BOOT_MODULES" --script "$T/guest/check.sh" --log "$log" \
-	--timeout 1200 --mem 3072 >/dev/null
+	--timeout 2400 --mem 3072 >/dev/null
 vmrc=$?
 if [ $vmrc -eq 0 ]; then
 	result "test VM: guest tests, clean console (no splat, no leak)" ok

@@ -14,7 +14,17 @@
  * valid bytes, GET copies a blob into the data buffer. The response buffer
  * gets a status text ("OK <size>", "NOT FOUND", ...) and the completion
  * carries status 0, 404 or 400.
+ *
+ * Fault knobs, in /sys/kernel/debug/azblob_sim/:
+ *   fault    "normal", "never" (hold requests, never answer),
+ *            "delay <ms>", "unknown-id" (answer with an id never sent),
+ *            "oversize" (response_len beyond the buffer), "twice"
+ *            (answer each request two times)
+ *   rescind  write 1: the host takes the channel away now, with whatever
+ *            is in flight; the parent goes as on a VMBus rescind
+ *   offer    write 1: the host offers the channel again (fresh parent)
  */
+#include <linux/debugfs.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
@@ -32,18 +42,48 @@ struct sim_blob {
 	u32 len;
 };
 
+enum sim_fault {
+	SIM_NORMAL,
+	SIM_NEVER,
+	SIM_DELAY,
+	SIM_UNKNOWN_ID,
+	SIM_OVERSIZE,
+	SIM_TWICE,
+};
+
+static const char * const sim_fault_names[] = {
+	[SIM_NORMAL] = "normal",
+	[SIM_NEVER] = "never",
+	[SIM_DELAY] = "delay",
+	[SIM_UNKNOWN_ID] = "unknown-id",
+	[SIM_OVERSIZE] = "oversize",
+	[SIM_TWICE] = "twice",
+};
+
 struct sim {
 	struct platform_device *pdev;
-	struct azblob_parent *ap;
 	struct workqueue_struct *wq;
+	struct dentry *debugfs;
+	enum sim_fault fault;
+	unsigned int delay_ms;
+
+	struct mutex offer_lock;	/* ap: offer and rescind */
+	struct azblob_parent *ap;	/* NULL while rescinded */
+
+	spinlock_t jobs_lock;		/* jobs, closed */
+	struct list_head jobs;		/* sent, not yet answered */
 	bool closed;			/* channel closed: touch no page */
+
 	struct mutex store_lock;	/* blobs */
 	struct list_head blobs;
 };
 
 struct sim_job {
-	struct work_struct work;
+	struct delayed_work work;
+	struct list_head node;		/* in sim->jobs until taken */
 	struct sim *sim;
+	struct azblob_parent *ap;
+	enum sim_fault fault;
 	u64 rqst_id;
 	struct azblob_inline_request req;
 	u32 nr_pfns;
@@ -153,22 +193,33 @@ out:
 
 static void sim_work(struct work_struct *work)
 {
-	struct sim_job *job = container_of(work, struct sim_job, work);
+	struct sim_job *job = container_of(work, struct sim_job, work.work);
 	u32 req_len = min_t(u32, le32_to_cpu(job->req.request.length), 255);
 	u32 resp_cap = le32_to_cpu(job->req.response.length);
 	struct azblob_completion c = { .length = cpu_to_le32(sizeof(c)) };
+	struct sim *sim = job->sim;
 	char text[256] = "", resp[64] = "";
 	u32 n;
 
-	if (READ_ONCE(job->sim->closed))
-		goto out;
+	/* Whoever takes the job off the list owns it; rescind may have. */
+	spin_lock(&sim->jobs_lock);
+	if (list_empty(&job->node)) {
+		spin_unlock(&sim->jobs_lock);
+		return;
+	}
+	list_del_init(&job->node);
+	spin_unlock(&sim->jobs_lock);
+
 	sim_copy(job, le32_to_cpu(job->req.request.offset), text, req_len, false);
 	c.error = cpu_to_le32(sim_execute(job, text, resp, sizeof(resp)));
 	n = min_t(u32, strlen(resp), resp_cap);
 	sim_copy(job, le32_to_cpu(job->req.response.offset), resp, n, true);
-	c.response_len = cpu_to_le32(n);
-	azblob_complete(job->sim->ap, job->rqst_id, &c, sizeof(c));
-out:
+	c.response_len = cpu_to_le32(job->fault == SIM_OVERSIZE ? resp_cap + 1 : n);
+	azblob_complete(job->ap, job->fault == SIM_UNKNOWN_ID ?
+			job->rqst_id + AZBLOB_MAX_REQUESTS : job->rqst_id,
+			&c, sizeof(c));
+	if (job->fault == SIM_TWICE)
+		azblob_complete(job->ap, job->rqst_id, &c, sizeof(c));
 	kfree(job);
 }
 
@@ -179,9 +230,8 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 	struct sim *sim = ap->transport_priv;
 	u32 nr_pfns = (desc_size - sizeof(*desc)) / sizeof(u64);
 	struct sim_job *job;
+	int ret = 0;
 
-	if (READ_ONCE(sim->closed))
-		return -ENODEV;
 	/* What a host would reject: exactly one range, covering the PFNs. */
 	if (desc_size < sizeof(*desc) || desc->rangecount != 1 ||
 	    desc->range.offset || desc->range.len != nr_pfns * PAGE_SIZE ||
@@ -190,18 +240,162 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 	job = kmalloc(struct_size(job, pfns, nr_pfns), GFP_KERNEL);
 	if (!job)
 		return -ENOMEM;
-	INIT_WORK(&job->work, sim_work);
+	INIT_DELAYED_WORK(&job->work, sim_work);
 	job->sim = sim;
+	job->ap = ap;
+	job->fault = READ_ONCE(sim->fault);
 	job->rqst_id = rqst_id;
 	job->nr_pfns = nr_pfns;
 	memcpy(job->pfns, desc->range.pfn_array, nr_pfns * sizeof(u64));
 	memcpy(&job->req, req, sizeof(job->req));
-	queue_work(sim->wq, &job->work);
-	return 0;
+
+	/* Under the lock: a rescind either sees this job or refuses it. */
+	spin_lock(&sim->jobs_lock);
+	if (sim->closed) {
+		ret = -ENODEV;
+	} else {
+		list_add_tail(&job->node, &sim->jobs);
+		if (job->fault != SIM_NEVER)
+			queue_delayed_work(sim->wq, &job->work,
+					   job->fault == SIM_DELAY ?
+					   msecs_to_jiffies(READ_ONCE(sim->delay_ms)) : 0);
+	}
+	spin_unlock(&sim->jobs_lock);
+	if (ret)
+		kfree(job);
+	return ret;
 }
 
 static const struct azblob_transport sim_transport = {
 	.send = sim_send,
+};
+
+/*
+ * The host takes the channel away: nothing in flight is answered (as on a
+ * 6.12 rescind, where the channel callback is cleared first), no page is
+ * touched any more, and the parent goes the way the VMBus remove takes it.
+ */
+static int sim_rescind(struct sim *sim)
+{
+	struct sim_job *job;
+
+	mutex_lock(&sim->offer_lock);
+	if (!sim->ap) {
+		mutex_unlock(&sim->offer_lock);
+		return -ENODEV;
+	}
+	spin_lock(&sim->jobs_lock);
+	sim->closed = true;
+	spin_unlock(&sim->jobs_lock);
+	for (;;) {
+		spin_lock(&sim->jobs_lock);
+		job = list_first_entry_or_null(&sim->jobs, struct sim_job, node);
+		if (job)
+			list_del_init(&job->node);
+		spin_unlock(&sim->jobs_lock);
+		if (!job)
+			break;
+		cancel_delayed_work_sync(&job->work);
+		kfree(job);
+	}
+	/* Jobs that took themselves off the list are running: let them end. */
+	flush_workqueue(sim->wq);
+	azblob_parent_remove(sim->ap);
+	sim->ap = NULL;
+	mutex_unlock(&sim->offer_lock);
+	return 0;
+}
+
+static int sim_offer(struct sim *sim)
+{
+	struct azblob_parent *ap;
+	int ret = 0;
+
+	mutex_lock(&sim->offer_lock);
+	if (sim->ap) {
+		ret = -EBUSY;
+		goto out;
+	}
+	spin_lock(&sim->jobs_lock);
+	sim->closed = false;
+	spin_unlock(&sim->jobs_lock);
+	ap = azblob_parent_add(&sim->pdev->dev, &sim_transport, sim);
+	if (IS_ERR(ap))
+		ret = PTR_ERR(ap);
+	else
+		sim->ap = ap;
+out:
+	mutex_unlock(&sim->offer_lock);
+	return ret;
+}
+
+static ssize_t fault_write(struct file *file, const char __user *ubuf,
+			   size_t len, loff_t *ppos)
+{
+	struct sim *sim = file->private_data;
+	char buf[32], name[16];
+	unsigned int ms = 0, i;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	if (sscanf(buf, "%15s %u", name, &ms) < 1)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(sim_fault_names); i++) {
+		if (strcmp(name, sim_fault_names[i]))
+			continue;
+		WRITE_ONCE(sim->delay_ms, ms);
+		WRITE_ONCE(sim->fault, i);
+		return len;
+	}
+	return -EINVAL;
+}
+
+static ssize_t fault_read(struct file *file, char __user *ubuf, size_t len,
+			  loff_t *ppos)
+{
+	struct sim *sim = file->private_data;
+	char buf[32];
+	int n;
+
+	n = scnprintf(buf, sizeof(buf), "%s %u\n",
+		      sim_fault_names[READ_ONCE(sim->fault)],
+		      READ_ONCE(sim->delay_ms));
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations fault_fops = {
+	.open = simple_open,
+	.read = fault_read,
+	.write = fault_write,
+};
+
+static ssize_t rescind_write(struct file *file, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	int ret = sim_rescind(file->private_data);
+
+	return ret ?: len;
+}
+
+static const struct file_operations rescind_fops = {
+	.open = simple_open,
+	.write = rescind_write,
+};
+
+static ssize_t offer_write(struct file *file, const char __user *ubuf,
+			   size_t len, loff_t *ppos)
+{
+	int ret = sim_offer(file->private_data);
+
+	return ret ?: len;
+}
+
+static const struct file_operations offer_fops = {
+	.open = simple_open,
+	.write = offer_write,
 };
 
 static int __init sim_init(void)
@@ -213,7 +407,10 @@ static int __init sim_init(void)
 	if (!sim)
 		return -ENOMEM;
 	mutex_init(&sim->store_lock);
+	mutex_init(&sim->offer_lock);
+	spin_lock_init(&sim->jobs_lock);
 	INIT_LIST_HEAD(&sim->blobs);
+	INIT_LIST_HEAD(&sim->jobs);
 	sim->wq = alloc_workqueue("azblob_sim", WQ_UNBOUND, 0);
 	if (!sim->wq) {
 		ret = -ENOMEM;
@@ -224,11 +421,13 @@ static int __init sim_init(void)
 		ret = PTR_ERR(sim->pdev);
 		goto err_wq;
 	}
-	sim->ap = azblob_parent_add(&sim->pdev->dev, &sim_transport, sim);
-	if (IS_ERR(sim->ap)) {
-		ret = PTR_ERR(sim->ap);
+	ret = sim_offer(sim);
+	if (ret)
 		goto err_pdev;
-	}
+	sim->debugfs = debugfs_create_dir("azblob_sim", NULL);
+	debugfs_create_file("fault", 0600, sim->debugfs, sim, &fault_fops);
+	debugfs_create_file("rescind", 0200, sim->debugfs, sim, &rescind_fops);
+	debugfs_create_file("offer", 0200, sim->debugfs, sim, &offer_fops);
 	the_sim = sim;
 	return 0;
 
@@ -246,13 +445,13 @@ static void __exit sim_exit(void)
 	struct sim *sim = the_sim;
 	struct sim_blob *b, *tmp;
 
-	/* Close the channel: the host stops touching pages and answering. */
-	WRITE_ONCE(sim->closed, true);
+	debugfs_remove(sim->debugfs);
+	sim_rescind(sim);	/* -ENODEV if already rescinded: fine */
 	destroy_workqueue(sim->wq);
-	azblob_parent_remove(sim->ap);
 	platform_device_unregister(sim->pdev);
 	list_for_each_entry_safe(b, tmp, &sim->blobs, node)
 		sim_drop(b);
+	mutex_destroy(&sim->offer_lock);
 	mutex_destroy(&sim->store_lock);
 	kfree(sim);
 }

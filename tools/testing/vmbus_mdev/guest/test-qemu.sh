@@ -39,7 +39,7 @@ boot_nested() {
 	# outer kernel is the debug kernel.
 	n=0
 	while ! grep -q "NESTED-READY" $console && kill -0 $qemu 2>/dev/null &&
-		[ $n -lt 400 ]; do
+		[ $n -lt 700 ]; do
 		sleep 1
 		n=$((n + 1))
 	done

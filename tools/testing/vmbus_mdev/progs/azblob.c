@@ -6,7 +6,10 @@
  *   azblob NODE get NAME [FILE]   fetch blob NAME to FILE (or stdout)
  *   azblob NODE del NAME          delete blob NAME
  *
- * NODE is /dev/azure_blob/<uuid>. Exits 0 when the host answered with
+ * NODE is /dev/azure_blob/<uuid>. $AZBLOB_TIMEOUT_MS sets the request's
+ * timeout (default 30000; 0 waits without limit); $AZBLOB_DATA_LEN the
+ * size of the buffer "get" gives the host (default and most: 8190 pages).
+ * Exits 0 when the host answered with
  * status 0, 1 on a host error (its response is printed), 2 on a local one.
  */
 #include <errno.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <misc/azure_blob.h>
 
@@ -32,8 +36,9 @@ static char *text, *resp;
 static int request(int fd, const char *text, void *data, __u32 data_len,
 		   __u32 data_valid, char *resp, __u32 resp_len)
 {
+	const char *timeout = getenv("AZBLOB_TIMEOUT_MS");
 	struct az_blob_request_sync r = {
-		.timeout = 30000,
+		.timeout = timeout ? strtoul(timeout, NULL, 0) : 30000,
 		.request_len = strlen(text),
 		.response_len = resp_len,
 		.data_len = data_len,
@@ -43,9 +48,18 @@ static int request(int fd, const char *text, void *data, __u32 data_len,
 		.data_buffer = (unsigned long)data,
 	};
 
+	struct timespec t0, t1;
+	int ret, err;
+
 	memset(resp, 0, resp_len);
-	if (ioctl(fd, IOCTL_AZ_BLOB_DRIVER_USER_REQUEST, &r)) {
-		fprintf(stderr, "azblob: %s: %s\n", text, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = ioctl(fd, IOCTL_AZ_BLOB_DRIVER_USER_REQUEST, &r);
+	err = errno;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (ret) {
+		fprintf(stderr, "azblob: %s: %s (after %ld ms)\n", text,
+			strerror(err), (t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000);
 		exit(2);
 	}
 	if (r.response.status) {
@@ -103,11 +117,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[2], "get")) {
-		if (posix_memalign(&data, PAGE, MAX_BLOB))
+		const char *env = getenv("AZBLOB_DATA_LEN");
+		__u32 max = env ? strtoul(env, NULL, 0) : MAX_BLOB;
+
+		if (!max || max > MAX_BLOB || posix_memalign(&data, PAGE, max))
 			return 2;
 		snprintf(text, PAGE, "GET %s", argv[3]);
-		request(fd, text, data, MAX_BLOB, 0, resp, PAGE);
-		if (sscanf(resp, "OK %u", &size) != 1 || size > MAX_BLOB) {
+		request(fd, text, data, max, 0, resp, PAGE);
+		if (sscanf(resp, "OK %u", &size) != 1 || size > max) {
 			fprintf(stderr, "azblob: unexpected response '%s'\n", resp);
 			return 2;
 		}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Azure Blob debugfs: what a channel has outstanding and what it dropped.
+ *
+ *   /sys/kernel/debug/azure_blob/<channel device>/outstanding
+ *   /sys/kernel/debug/azure_blob/<channel device>/counters
+ *
+ * One directory per parent, named after its device, so several channels
+ * never collide. No kernel or user addresses are shown.
+ */
+#include <linux/debugfs.h>
+#include <linux/jiffies.h>
+#include <linux/seq_file.h>
+
+#include "azblob.h"
+
+static int outstanding_show(struct seq_file *m, void *unused)
+{
+	struct azblob_parent *ap = m->private;
+	struct azblob_request *req;
+	unsigned long index;
+
+	seq_puts(m, "id instance age_ms request_len response_len data_len\n");
+	xa_lock_irq(&ap->requests);
+	xa_for_each(&ap->requests, index, req)
+		seq_printf(m, "%u %pUl %u %u %u %u\n", req->id, &req->instance,
+			   jiffies_to_msecs(jiffies - req->submitted),
+			   req->bufs[AZBLOB_BUF_REQUEST].len,
+			   req->bufs[AZBLOB_BUF_RESPONSE].len,
+			   req->bufs[AZBLOB_BUF_DATA].len);
+	xa_unlock_irq(&ap->requests);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(outstanding);
+
+static int counters_show(struct seq_file *m, void *unused)
+{
+	struct azblob_parent *ap = m->private;
+
+	seq_printf(m, "unknown_completions %d\n",
+		   atomic_read(&ap->unknown_completions));
+	seq_printf(m, "malformed_completions %d\n",
+		   atomic_read(&ap->malformed_completions));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(counters);
+
+static struct dentry *azblob_debugfs_root;
+
+void azblob_debugfs_init(void)
+{
+	azblob_debugfs_root = debugfs_create_dir("azure_blob", NULL);
+}
+
+void azblob_debugfs_exit(void)
+{
+	debugfs_remove(azblob_debugfs_root);
+}
+
+void azblob_debugfs_add(struct azblob_parent *ap)
+{
+	ap->debugfs = debugfs_create_dir(dev_name(ap->dev), azblob_debugfs_root);
+	debugfs_create_file("outstanding", 0400, ap->debugfs, ap,
+			    &outstanding_fops);
+	debugfs_create_file("counters", 0400, ap->debugfs, ap, &counters_fops);
+}
+
+/* Waits for readers of the files, so the parent may be freed after it. */
+void azblob_debugfs_remove(struct azblob_parent *ap)
+{
+	debugfs_remove(ap->debugfs);
+}
