@@ -54,7 +54,7 @@ build_progs() {
 		-o "$out/azblob32" "$T/progs/azblob.c" || return 1
 }
 
-# build_nested: the initramfs of the guest that test-qemu.sh boots inside the
+# build_nested: the initramfs of the guest that nested-qemu.sh boots inside the
 # test VM (busybox and guest/nested-init), into .build/nested.
 build_nested() {
 	local root=$BUILD/nested/root

@@ -22,7 +22,7 @@ pattern+='DEBUG_LOCKS_WARN_ON|INFO: task .* blocked for more than|'
 pattern+='unreferenced object|ODEBUG:|list_(add|del) corruption|Call Trace:|'
 pattern+='kobject: .* (is not initialized|has no release)'
 
-# Lines starting "nested| " are the console of the guest that test-qemu.sh
+# Lines starting "nested| " are the console of the guest that nested-qemu.sh
 # boots inside the VM (Debian's stock kernel), judged by that test.
 hits=$(grep -naE "$pattern" "$log" | grep -av '^[0-9]*:nested| ' || true)
 if [ $boot_only -eq 1 ]; then

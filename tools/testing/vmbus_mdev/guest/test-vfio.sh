@@ -3,7 +3,7 @@
 #
 # The VFIO bus driver and the vmbus_mtty sample from user space: the type
 # ABI and shared port pool, a full VFIO client session, remove while the
-# device is held, driver switching. The real QEMU guest is test-qemu.sh.
+# device is held, driver switching. The real QEMU guest is nested-qemu.sh.
 # Each check prints "vmtest-result: ok|fail NAME".
 
 . /vmtest/vfio-lib.sh
