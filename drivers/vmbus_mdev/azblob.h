@@ -38,10 +38,19 @@ struct azblob_transport {
 		    u32 desc_size, void *req, u32 req_len, u64 rqst_id);
 };
 
+/*
+ * A type's quota is how many requests one of its instances may have in
+ * flight. Creating an instance commits its whole quota out of the
+ * channel's AZBLOB_MAX_REQUESTS ids, so every instance can always reach
+ * its quota, however busy the others are.
+ */
 struct azblob_type {
 	struct vmbus_mdev_type type;
 	struct azblob_parent *ap;
+	unsigned int quota;
 };
+
+#define AZBLOB_NR_TYPES		2
 
 /* One channel to the host, the vmbus_mdev parent of the instances. */
 struct azblob_parent {
@@ -49,22 +58,41 @@ struct azblob_parent {
 	struct device *dev;
 	const struct azblob_transport *transport;
 	void *transport_priv;
-	struct azblob_type types[1];
-	struct vmbus_mdev_type *type_list[1];
+	struct azblob_type types[AZBLOB_NR_TYPES];
+	struct vmbus_mdev_type *type_list[AZBLOB_NR_TYPES];
 
-	/* Its lock (IRQ-safe) also guards @dead and each request's @done. */
+	/*
+	 * Its lock (IRQ-safe) also guards @dead, @ids_committed, @instances,
+	 * each request's @done and each instance's @inflight and @removed.
+	 */
 	struct xarray requests;		/* id -> struct azblob_request */
 	bool dead;			/* channel closed: no new requests */
+	/*
+	 * Ids promised: the quotas of the instances, plus the requests a
+	 * removed instance left in flight. Never above AZBLOB_MAX_REQUESTS.
+	 */
+	unsigned int ids_committed;
+	struct list_head instances;	/* for debugfs */
 	wait_queue_head_t wq;		/* waiters for their requests */
 	atomic_t unknown_completions;	/* dropped: id not outstanding */
 	atomic_t malformed_completions;	/* short, or response too long */
 	struct dentry *debugfs;
 };
 
-/* One instance: what a host process sees through its node. */
+/*
+ * One instance: what a host process sees through its node. Its requests
+ * hold references, so a request abandoned by its caller can still return
+ * its slot after the instance was removed.
+ */
 struct azblob_instance {
+	struct kref ref;		/* the vendor's, and each request's */
 	struct azblob_parent *ap;
 	guid_t uuid;
+	const char *type_name;
+	unsigned int quota;		/* requests in flight at most */
+	unsigned int inflight;		/* under the requests lock */
+	bool removed;			/* under the requests lock */
+	struct list_head link;		/* in ap->instances while not removed */
 	struct vmbus_mdev_cdev *node;
 };
 
@@ -74,7 +102,7 @@ struct azblob_request {
 	struct work_struct free_work;
 	struct azblob_parent *ap;
 	u32 id;
-	guid_t instance;		/* for debugfs; the instance may be gone */
+	struct azblob_instance *inst;	/* holds a slot of its quota */
 	unsigned long submitted;	/* jiffies */
 	struct azblob_wire_buf bufs[AZBLOB_NR_BUFS];
 	struct azblob_packet pkt;
@@ -91,6 +119,8 @@ void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 		     const void *payload, u32 len);
 
 /* azblob_engine.c */
+extern struct workqueue_struct *azblob_free_wq;
+void azblob_instance_put(struct azblob_instance *inst);
 long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 			  void __user *uarg);
 void azblob_fail_all(struct azblob_parent *ap, int error);

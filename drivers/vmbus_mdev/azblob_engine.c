@@ -17,6 +17,74 @@
 
 #include "azblob.h"
 
+/* Unpinning may sleep; it runs here, drained when the module goes. */
+struct workqueue_struct *azblob_free_wq;
+
+static void azblob_instance_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct azblob_instance, ref));
+}
+
+void azblob_instance_put(struct azblob_instance *inst)
+{
+	kref_put(&inst->ref, azblob_instance_release);
+}
+
+/*
+ * Give back a slot of @inst's quota. A removed instance no longer holds
+ * its quota, only the ids still in flight: release this one too.
+ * Under the requests lock.
+ */
+static void azblob_slot_put_locked(struct azblob_instance *inst)
+{
+	inst->inflight--;
+	if (inst->removed)
+		inst->ap->ids_committed--;
+}
+
+static void azblob_slot_put(struct azblob_instance *inst)
+{
+	xa_lock_irq(&inst->ap->requests);
+	azblob_slot_put_locked(inst);
+	xa_unlock_irq(&inst->ap->requests);
+	wake_up_all(&inst->ap->wq);
+}
+
+/* Take a slot, or tell why not: true when *@ret is final. */
+static bool azblob_slot_try(struct azblob_instance *inst, int *ret)
+{
+	struct azblob_parent *ap = inst->ap;
+	bool final = true;
+
+	xa_lock_irq(&ap->requests);
+	if (ap->dead || vmbus_mdev_cdev_revoked(inst->node)) {
+		*ret = -ENODEV;
+	} else if (inst->inflight < inst->quota) {
+		inst->inflight++;
+		*ret = 0;
+	} else {
+		final = false;
+	}
+	xa_unlock_irq(&ap->requests);
+	return final;
+}
+
+/*
+ * A full quota makes the caller wait (killable) for one of its own
+ * requests to finish; other instances never take its slots.
+ */
+static int azblob_slot_get(struct azblob_instance *inst, bool nonblock)
+{
+	int ret = 0, err;
+
+	if (azblob_slot_try(inst, &ret))
+		return ret;
+	if (nonblock)
+		return -EAGAIN;
+	err = wait_event_killable(inst->ap->wq, azblob_slot_try(inst, &ret));
+	return err ?: ret;
+}
+
 static void azblob_request_free_work(struct work_struct *work)
 {
 	struct azblob_request *req =
@@ -34,6 +102,7 @@ static void azblob_request_free_work(struct work_struct *work)
 		kvfree(b->pages);
 	}
 	azblob_free_packet(&req->pkt);
+	azblob_instance_put(req->inst);
 	kfree(req);
 }
 
@@ -43,7 +112,7 @@ static void azblob_request_release(struct kref *ref)
 	struct azblob_request *req = container_of(ref, struct azblob_request, ref);
 
 	INIT_WORK(&req->free_work, azblob_request_free_work);
-	schedule_work(&req->free_work);
+	queue_work(azblob_free_wq, &req->free_work);
 }
 
 static void azblob_request_put(struct azblob_request *req)
@@ -63,6 +132,7 @@ static void azblob_finish(struct azblob_request *req, int error,
 	if (answer)
 		req->answer = *answer;
 	req->done = true;
+	azblob_slot_put_locked(req->inst);
 	xa_unlock_irqrestore(&ap->requests, flags);
 	/* The parent outlives every request's completion (azblob_fail_all). */
 	wake_up_all(&ap->wq);
@@ -179,7 +249,11 @@ static int azblob_pin(struct azblob_wire_buf *b, u64 uaddr, u32 len,
 	return pinned < 0 && pinned != -EFAULT ? pinned : -EFAULT;
 }
 
-/* Pin, describe and send; on success the id table owns one reference. */
+/*
+ * Pin, describe and send; on success the id table owns one reference and
+ * the request's slot goes back when it finishes. On failure the slot has
+ * gone back already.
+ */
 static int azblob_submit(struct azblob_request *req,
 			 const struct az_blob_request_sync *r)
 {
@@ -197,13 +271,13 @@ static int azblob_submit(struct azblob_request *req,
 		ret = azblob_pin(&req->bufs[AZBLOB_BUF_RESPONSE],
 				 r->response_buffer, r->response_len, true);
 	if (ret)
-		return ret;
+		goto put_slot;
 
 	import_guid(&txid, r->guid);
 	ret = azblob_build_packet(&req->pkt, req->bufs, r->timeout,
 				  r->data_valid, &txid);
 	if (ret)
-		return ret;
+		goto put_slot;
 
 	kref_get(&req->ref);	/* the id table's */
 	xa_lock_irq(&ap->requests);
@@ -217,14 +291,22 @@ static int azblob_submit(struct azblob_request *req,
 	xa_unlock_irq(&ap->requests);
 	if (ret) {
 		azblob_request_put(req);
-		return ret == -EBUSY ? -EAGAIN : ret;
+		/* Quotas fit in the ids: -EBUSY would be a bug, not a full channel. */
+		ret = WARN_ON_ONCE(ret == -EBUSY) ? -EAGAIN : ret;
+		goto put_slot;
 	}
 
 	ret = ap->transport->send(ap, req->pkt.desc, req->pkt.desc_size,
 				  &req->pkt.req, sizeof(req->pkt.req), id);
-	/* Unless a channel close already failed it, take it back. */
-	if (ret && xa_erase_irq(&ap->requests, id))
+	/* Unless a channel close already failed it (and freed its slot), take it back. */
+	if (ret && xa_erase_irq(&ap->requests, id)) {
 		azblob_request_put(req);
+		goto put_slot;
+	}
+	return ret;
+
+put_slot:
+	azblob_slot_put(req->inst);
 	return ret;
 }
 
@@ -258,7 +340,12 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 		return -ENOMEM;
 	kref_init(&req->ref);		/* ours */
 	req->ap = inst->ap;
-	req->instance = inst->uuid;
+	kref_get(&inst->ref);
+	req->inst = inst;
+
+	ret = azblob_slot_get(inst, file->f_flags & O_NONBLOCK);
+	if (ret)
+		goto out;
 	req->submitted = jiffies;
 
 	ret = azblob_submit(req, &r);

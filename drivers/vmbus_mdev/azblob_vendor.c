@@ -16,29 +16,93 @@
 
 #include "azblob.h"
 
+static struct azblob_type *to_azblob_type(struct vmbus_mdev_type *type)
+{
+	return container_of(type, struct azblob_type, type);
+}
+
+/* The types share the channel's ids: what is left, in whole quotas. */
+static unsigned int azblob_available(struct vmbus_mdev_type *type)
+{
+	struct azblob_type *t = to_azblob_type(type);
+	unsigned int free;
+
+	xa_lock_irq(&t->ap->requests);
+	free = AZBLOB_MAX_REQUESTS - t->ap->ids_committed;
+	xa_unlock_irq(&t->ap->requests);
+	return free / t->quota;
+}
+
 static int azblob_create(struct vmbus_mdev_device *mdev)
 {
-	struct azblob_type *t = container_of(mdev->type, struct azblob_type, type);
+	struct azblob_type *t = to_azblob_type(mdev->type);
+	struct azblob_parent *ap = t->ap;
 	struct azblob_instance *inst;
+	int ret = 0;
 
 	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
 	if (!inst)
 		return -ENOMEM;
-	inst->ap = t->ap;
+	kref_init(&inst->ref);
+	inst->ap = ap;
 	inst->uuid = mdev->uuid;
+	inst->type_name = t->type.sysfs_name;
+	inst->quota = t->quota;
+
+	/* Commit the whole quota now, so that it is there when needed. */
+	xa_lock_irq(&ap->requests);
+	if (ap->ids_committed + t->quota > AZBLOB_MAX_REQUESTS) {
+		ret = -EUSERS;
+	} else {
+		ap->ids_committed += t->quota;
+		list_add_tail(&inst->link, &ap->instances);
+	}
+	xa_unlock_irq(&ap->requests);
+	if (ret) {
+		kfree(inst);
+		return ret;
+	}
 	vmbus_mdev_set_vendor_data(mdev, inst);
 	return 0;
 }
 
 static void azblob_remove(struct vmbus_mdev_device *mdev)
 {
-	kfree(vmbus_mdev_get_vendor_data(mdev));
+	struct azblob_instance *inst = vmbus_mdev_get_vendor_data(mdev);
+	struct azblob_parent *ap = inst->ap;
+
+	/*
+	 * The node is gone, but requests its callers abandoned may still be
+	 * with the host: their ids stay committed until each one finishes.
+	 */
+	xa_lock_irq(&ap->requests);
+	inst->removed = true;
+	ap->ids_committed -= inst->quota - inst->inflight;
+	list_del(&inst->link);
+	xa_unlock_irq(&ap->requests);
+	azblob_instance_put(inst);
 }
 
 static const struct vmbus_mdev_vendor_ops azblob_vendor_ops = {
 	.name = "azure_blob",
 	.create = azblob_create,
 	.remove = azblob_remove,
+};
+
+/*
+ * Each parent gets its own copies (a type serves one parent). The quotas
+ * are in the descriptions, so an operator can pick without the docs.
+ */
+static const struct {
+	const char *name, *pretty_name, *description;
+	unsigned int quota;
+} azblob_type_templates[AZBLOB_NR_TYPES] = {
+	{ "standard", "Azure Blob requests",
+	  "A host process's own node onto the Azure Blob channel; up to 32 requests in flight",
+	  32 },
+	{ "bulk", "Azure Blob bulk requests",
+	  "A node for a heavily parallel host process; up to 256 requests in flight",
+	  256 },
 };
 
 /**
@@ -54,7 +118,7 @@ struct azblob_parent *azblob_parent_add(struct device *dev,
 					void *transport_priv)
 {
 	struct azblob_parent *ap;
-	int ret;
+	int i, ret;
 
 	ap = kzalloc(sizeof(*ap), GFP_KERNEL);
 	if (!ap)
@@ -65,14 +129,20 @@ struct azblob_parent *azblob_parent_add(struct device *dev,
 	xa_init_flags(&ap->requests, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	init_waitqueue_head(&ap->wq);
 
-	ap->types[0].ap = ap;
-	ap->types[0].type.sysfs_name = "standard";
-	ap->types[0].type.pretty_name = "Azure Blob requests";
-	ap->types[0].type.device_api = AZBLOB_DEVICE_API;
-	ap->types[0].type.description =
-		"A host process's own node onto the Azure Blob channel";
-	ap->types[0].type.max_instances = 64;
-	ap->type_list[0] = &ap->types[0].type;
+	INIT_LIST_HEAD(&ap->instances);
+
+	for (i = 0; i < AZBLOB_NR_TYPES; i++) {
+		struct azblob_type *t = &ap->types[i];
+
+		t->ap = ap;
+		t->quota = azblob_type_templates[i].quota;
+		t->type.sysfs_name = azblob_type_templates[i].name;
+		t->type.pretty_name = azblob_type_templates[i].pretty_name;
+		t->type.description = azblob_type_templates[i].description;
+		t->type.device_api = AZBLOB_DEVICE_API;
+		t->type.get_available = azblob_available;
+		ap->type_list[i] = &t->type;
+	}
 
 	ret = vmbus_mdev_register_parent(&ap->parent, dev, &azblob_vendor_ops,
 					 ap->type_list, ARRAY_SIZE(ap->type_list));
@@ -184,10 +254,15 @@ static int __init azblob_init(void)
 {
 	int ret;
 
+	azblob_free_wq = alloc_workqueue("azure_blob_free", 0, 0);
+	if (!azblob_free_wq)
+		return -ENOMEM;
 	azblob_debugfs_init();
 	ret = vmbus_mdev_register_driver(&azblob_driver);
-	if (ret)
+	if (ret) {
 		azblob_debugfs_exit();
+		destroy_workqueue(azblob_free_wq);
+	}
 	return ret;
 }
 
@@ -195,6 +270,8 @@ static void __exit azblob_exit(void)
 {
 	vmbus_mdev_unregister_driver(&azblob_driver);
 	azblob_debugfs_exit();
+	/* Requests freed after their parent still unpin here. */
+	destroy_workqueue(azblob_free_wq);
 }
 
 module_init(azblob_init);

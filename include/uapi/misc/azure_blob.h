@@ -6,6 +6,10 @@
  * Binary-compatible with the clients of the 2021 driver: same ioctl number
  * (0xC04852F0), same 72-byte layout on i386 and x86_64. The hole before
  * request_buffer is now the explicit field "reserved", which must be 0.
+ *
+ * Each instance may have a number of requests in flight set by its type
+ * (its quota). At the quota the ioctl waits, killably, for one of them to
+ * finish, or fails with EAGAIN if the node was opened O_NONBLOCK.
  */
 #ifndef _UAPI_MISC_AZURE_BLOB_H
 #define _UAPI_MISC_AZURE_BLOB_H

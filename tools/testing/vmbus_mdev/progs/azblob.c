@@ -9,6 +9,8 @@
  * NODE is /dev/azure_blob/<uuid>. $AZBLOB_TIMEOUT_MS sets the request's
  * timeout (default 30000; 0 waits without limit); $AZBLOB_DATA_LEN the
  * size of the buffer "get" gives the host (default and most: 8190 pages).
+ * $AZBLOB_NONBLOCK=1 opens the node O_NONBLOCK (a full quota gives EAGAIN);
+ * $AZBLOB_TIME=1 prints how long the request took, "azblob: N ms".
  * Exits 0 when the host answered with
  * status 0, 1 on a host error (its response is printed), 2 on a local one.
  */
@@ -62,6 +64,9 @@ static int request(int fd, const char *text, void *data, __u32 data_len,
 			(t1.tv_nsec - t0.tv_nsec) / 1000000);
 		exit(2);
 	}
+	if (getenv("AZBLOB_TIME"))
+		fprintf(stderr, "azblob: %ld ms\n", (t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000);
 	if (r.response.status) {
 		fprintf(stderr, "azblob: %s: host status %u: %.*s\n", text,
 			r.response.status, (int)r.response.response_len, resp);
@@ -104,7 +109,7 @@ int main(int argc, char **argv)
 	if (posix_memalign((void **)&text, PAGE, PAGE) ||
 	    posix_memalign((void **)&resp, PAGE, PAGE))
 		return 2;
-	fd = open(argv[1], O_RDWR);
+	fd = open(argv[1], getenv("AZBLOB_NONBLOCK") ? O_RDWR | O_NONBLOCK : O_RDWR);
 	if (fd < 0) {
 		fprintf(stderr, "azblob: %s: %s\n", argv[1], strerror(errno));
 		return 2;

@@ -1,0 +1,162 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Azure Blob fair sharing of one channel: two types with different
+# in-flight quotas drawn from one pool of 1024 request ids, a saturated
+# instance that does not delay another, a killable wait for a slot,
+# O_NONBLOCK giving EAGAIN, and ids of abandoned requests that stay
+# committed until the host lets go of them.
+
+prefix=azquota
+. /vmtest/vfio-lib.sh
+
+P=/sys/devices/platform/azblob_sim.0/mdev_supported_types
+STD=$P/azure_blob-standard
+BULK=$P/azure_blob-bulk
+UA=5a0e7c1d-2b3f-4c5d-8e9f-0a1b2c3d4a01
+UB=5a0e7c1d-2b3f-4c5d-8e9f-0a1b2c3d4b01
+NA=/dev/azure_blob/$UA
+NB=/dev/azure_blob/$UB
+CLI=$VMTEST_PROGS/azblob
+FLOOD=$VMTEST_PROGS/azblob-flood
+export AZBLOB_DATA_LEN=4096
+SIM=/sys/kernel/debug/azblob_sim
+DBG=/sys/kernel/debug/azure_blob/azblob_sim.0
+DELAY=500
+
+insmod "$VMTEST_MODDIR/azure_blob.ko" || { result fail "load azure_blob"; exit 1; }
+insmod "$VMTEST_MODDIR/azblob_sim.ko" || { result fail "load azblob_sim"; exit 1; }
+
+pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
+inflight() { awk -v u="$1" '$1 == u { print $4 }' $DBG/instances; }
+committed() { awk '$1 == "ids_committed" { print $2 }' $DBG/counters; }
+avail() { cat "$1/available_instances"; }
+uuid() { printf '5a0e7c1d-2b3f-4c5d-8e9f-0a1b2c3d4c%02x' "$1"; }
+# wait_inflight UUID N SECONDS: until the instance has N requests in flight
+wait_inflight() {
+	n=0
+	while [ "$(inflight "$1")" != "$2" ] && [ $n -lt $(($3 * 10)) ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ "$(inflight "$1")" = "$2" ]
+}
+# ms_of FILE: the duration "azblob: N ms" (AZBLOB_TIME) or "(after N ms)"
+ms_of() { sed -n 's/^azblob: \([0-9]*\) ms$/\1/p; s/.*(after \([0-9]*\) ms).*/\1/p' "$1"; }
+
+base=$(pins)
+
+# Two types, one pool ---------------------------------------------------
+check "types standard and bulk offered" [ -e $STD/create -a -e $BULK/create ]
+check "standard: the description gives its quota" grep -q "up to 32 requests in flight" $STD/description
+check "bulk: the description gives its quota" grep -q "up to 256 requests in flight" $BULK/description
+check "standard: 1024/32 = 32 available" [ "$(avail $STD)" = 32 ]
+check "bulk: 1024/256 = 4 available" [ "$(avail $BULK)" = 4 ]
+i=1
+while [ $i -le 3 ]; do
+	write $BULK/create "$(uuid $i)" >/dev/null
+	i=$((i + 1))
+done
+check "3 bulk instances: 768 ids committed" [ "$(committed)" = 768 ]
+check "3 bulk instances: standard down to 8" [ "$(avail $STD)" = 8 ]
+check "3 bulk instances: bulk down to 1" [ "$(avail $BULK)" = 1 ]
+expect "4th bulk instance" ok $BULK/create "$(uuid 4)"
+check "pool used up: standard 0 available" [ "$(avail $STD)" = 0 ]
+expect "pool used up: standard create fails EUSERS" "Too many users" $STD/create $UA
+i=1
+while [ $i -le 4 ]; do
+	write $BUS/devices/"$(uuid $i)"/remove 1 >/dev/null
+	i=$((i + 1))
+done
+check "removes give the ids back" [ "$(committed)" = 0 -a "$(avail $STD)" = 32 ]
+
+# A saturated does not delay B ----------------------------------------
+expect "create instance A (standard)" ok $STD/create $UA
+expect "create instance B (standard)" ok $STD/create $UB
+echo hello >/tmp/small
+$CLI $NA put small /tmp/small >/dev/null
+$CLI $NB put small /tmp/small >/dev/null
+echo "delay $DELAY" >$SIM/fault
+# 48 threads looping on A: 32 in flight, 16 waiting for a slot.
+$FLOOD $NA small 48 600 >/tmp/flood-a 2>&1 &
+flood=$!
+check "A reaches its quota: 32 in flight" wait_inflight $UA 32 30
+max=0
+i=0
+while [ $i -lt 20 ]; do
+	v=$(inflight $UA)
+	[ "$v" -gt $max ] && max=$v
+	sleep 0.1
+	i=$((i + 1))
+done
+echo "azquota: A, 48 looping threads: at most $max in flight in 20 samples"
+check "A never above its quota ($max <= 32)" [ $max -le 32 ]
+worst=0
+i=0
+while [ $i -lt 5 ]; do
+	AZBLOB_TIME=1 $CLI $NB get small 2>/tmp/bt >/dev/null
+	t=$(ms_of /tmp/bt)
+	[ "${t:-99999}" -gt $worst ] && worst=${t:-99999}
+	i=$((i + 1))
+done
+echo "azquota: host delay $DELAY ms; B's slowest of 5 requests beside saturated A: $worst ms"
+# A slot is free for a moment between a finish and the next waiter.
+still_saturated() { kill -0 $flood && wait_inflight $UA 32 5; }
+check "A still saturated after B's requests" still_saturated
+check "B served in its own time (${worst} ms <= $((DELAY + 750)))" [ $worst -le $((DELAY + 750)) ]
+kill -TERM $flood
+wait $flood
+cat /tmp/flood-a
+check "A's threads all served, none failed" grep -q " ok, 0 failed" /tmp/flood-a
+check "A drains to 0 in flight" wait_inflight $UA 0 10
+
+# A full quota waits (killable) or says EAGAIN --------------------------
+echo never >$SIM/fault
+AZBLOB_TIMEOUT_MS=0 $FLOOD $NA small 32 3600 >/tmp/flood-a 2>&1 &
+flood=$!
+check "never-answering host: A holds 32" wait_inflight $UA 32 30
+AZBLOB_TIMEOUT_MS=0 $CLI $NA get small >/dev/null 2>&1 &
+extra=$!
+# It is asleep in the node's ioctl (it cannot have a request: A is full).
+n=0
+while ! grep -q azblob /proc/$extra/wchan 2>/dev/null && [ $n -lt 300 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+echo "azquota: the 33rd caller sleeps in $(cat /proc/$extra/wchan 2>/dev/null)"
+check "33rd caller waits for a slot" grep -q azblob /proc/$extra/wchan
+check "A still at 32" [ "$(inflight $UA)" = 32 ]
+AZBLOB_NONBLOCK=1 $CLI $NA get small >/dev/null 2>/tmp/nb
+t=$(ms_of /tmp/nb)
+check "O_NONBLOCK on a full quota: EAGAIN" grep -q "Resource temporarily unavailable" /tmp/nb
+check "O_NONBLOCK returns at once (${t} ms)" [ "${t:-99999}" -le 200 ]
+AZBLOB_NONBLOCK=1 AZBLOB_TIMEOUT_MS=300 $CLI $NB get small >/dev/null 2>/tmp/nb
+check "B still gets a slot (its request times out in the silent host)" \
+	grep -q "Connection timed out" /tmp/nb
+kill -9 $extra
+n=0
+while kill -0 $extra 2>/dev/null && [ $n -lt 20 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+check "kill -9 ends the wait for a slot" sh -c "! kill -0 $extra 2>/dev/null"
+check "the killed caller took no slot" [ "$(inflight $UA)" = 32 ]
+
+# Abandoned requests keep their ids until the host lets go -------------
+check "remove A with 32 parked" [ "$(write $BUS/devices/$UA/remove 1)" = ok ]
+wait $flood
+cat /tmp/flood-a
+check "A's 32 callers got ENODEV" grep -q " 0 ok, 32 failed ENODEV=32$" /tmp/flood-a
+# B: quota 32; A: gone, but its 32 requests still hold their ids.
+check "A's parked requests stay committed (64 = B's 32 + A's 32)" [ "$(committed)" = 64 ]
+check "standard: 30 available" [ "$(avail $STD)" = 30 ]
+echo 1 >$SIM/rescind
+sleep 1
+check "rescind unpins every page" [ "$(pins)" -eq "$base" ]
+echo normal >$SIM/fault
+echo 1 >$SIM/offer
+check "re-offer: all ids free again" [ "$(committed)" = 0 -a "$(avail $STD)" = 32 ]
+
+check "rmmod azblob_sim" rmmod azblob_sim
+check "rmmod azure_blob" rmmod azure_blob
+exit $status
