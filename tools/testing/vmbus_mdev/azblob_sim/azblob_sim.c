@@ -23,11 +23,18 @@
  *   rescind  write 1: the host takes the channel away now, with whatever
  *            is in flight; the parent goes as on a VMBus rescind
  *   offer    write 1: the host offers the channel again (fresh parent)
+ *
+ * The device is bound to the platform driver "azblob_sim", which plays the
+ * VMBus-side driver: its probe opens the channel and adds the parent, its
+ * remove closes it the way the VMBus driver's remove does, so
+ *   echo azblob_sim.0 > /sys/bus/platform/drivers/azblob_sim/unbind
+ * and .../bind exercise driver unbind and rebind.
  */
 #include <linux/debugfs.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -67,14 +74,16 @@ struct sim {
 	enum sim_fault fault;
 	unsigned int delay_ms;
 
-	struct mutex offer_lock;	/* ap: offer and rescind */
+	struct mutex offer_lock;	/* ap, bound: offer and rescind */
 	struct azblob_parent *ap;	/* NULL while rescinded */
+	bool bound;			/* to the platform driver */
 
 	spinlock_t jobs_lock;		/* jobs, closed */
 	struct list_head jobs;		/* sent, not yet answered */
 	bool closed;			/* channel closed: touch no page */
 
-	struct mutex store_lock;	/* blobs */
+	/* blobs; GETs share it, so parallel readers run in parallel */
+	struct rw_semaphore store_lock;
 	struct list_head blobs;
 };
 
@@ -148,7 +157,10 @@ static u32 sim_execute(struct sim_job *job, char *text, char *resp, u32 resp_cap
 		snprintf(resp, resp_cap, "BAD REQUEST");
 		return 400;
 	}
-	mutex_lock(&sim->store_lock);
+	if (!strcmp(op, "GET"))
+		down_read(&sim->store_lock);
+	else
+		down_write(&sim->store_lock);
 	b = sim_find(sim, name);
 	if (!strcmp(op, "PUT")) {
 		void *data = kvmalloc(max(valid, 1U), GFP_KERNEL);
@@ -187,7 +199,10 @@ static u32 sim_execute(struct sim_job *job, char *text, char *resp, u32 resp_cap
 		snprintf(resp, resp_cap, "BAD REQUEST");
 	}
 out:
-	mutex_unlock(&sim->store_lock);
+	if (!strcmp(op, "GET"))
+		up_read(&sim->store_lock);
+	else
+		up_write(&sim->store_lock);
 	return status;
 }
 
@@ -312,6 +327,10 @@ static int sim_offer(struct sim *sim)
 	int ret = 0;
 
 	mutex_lock(&sim->offer_lock);
+	if (!sim->bound) {
+		ret = -ENODEV;	/* no driver to offer the channel to */
+		goto out;
+	}
 	if (sim->ap) {
 		ret = -EBUSY;
 		goto out;
@@ -398,6 +417,41 @@ static const struct file_operations offer_fops = {
 	.write = offer_write,
 };
 
+/* The VMBus-side driver: probe opens the channel, remove closes it. */
+static int sim_probe(struct platform_device *pdev)
+{
+	struct sim *sim = the_sim;
+
+	int ret;
+
+	mutex_lock(&sim->offer_lock);
+	sim->bound = true;
+	mutex_unlock(&sim->offer_lock);
+	ret = sim_offer(sim);
+	if (ret) {
+		mutex_lock(&sim->offer_lock);
+		sim->bound = false;
+		mutex_unlock(&sim->offer_lock);
+	}
+	return ret;
+}
+
+static void sim_remove(struct platform_device *pdev)
+{
+	struct sim *sim = the_sim;
+
+	sim_rescind(sim);	/* -ENODEV if already rescinded: fine */
+	mutex_lock(&sim->offer_lock);
+	sim->bound = false;
+	mutex_unlock(&sim->offer_lock);
+}
+
+static struct platform_driver sim_driver = {
+	.probe = sim_probe,
+	.remove = sim_remove,
+	.driver.name = "azblob_sim",
+};
+
 static int __init sim_init(void)
 {
 	struct sim *sim;
@@ -406,7 +460,7 @@ static int __init sim_init(void)
 	sim = kzalloc(sizeof(*sim), GFP_KERNEL);
 	if (!sim)
 		return -ENOMEM;
-	mutex_init(&sim->store_lock);
+	init_rwsem(&sim->store_lock);
 	mutex_init(&sim->offer_lock);
 	spin_lock_init(&sim->jobs_lock);
 	INIT_LIST_HEAD(&sim->blobs);
@@ -421,14 +475,14 @@ static int __init sim_init(void)
 		ret = PTR_ERR(sim->pdev);
 		goto err_wq;
 	}
-	ret = sim_offer(sim);
+	the_sim = sim;
+	ret = platform_driver_register(&sim_driver);
 	if (ret)
 		goto err_pdev;
 	sim->debugfs = debugfs_create_dir("azblob_sim", NULL);
 	debugfs_create_file("fault", 0600, sim->debugfs, sim, &fault_fops);
 	debugfs_create_file("rescind", 0200, sim->debugfs, sim, &rescind_fops);
 	debugfs_create_file("offer", 0200, sim->debugfs, sim, &offer_fops);
-	the_sim = sim;
 	return 0;
 
 err_pdev:
@@ -446,13 +500,12 @@ static void __exit sim_exit(void)
 	struct sim_blob *b, *tmp;
 
 	debugfs_remove(sim->debugfs);
-	sim_rescind(sim);	/* -ENODEV if already rescinded: fine */
+	platform_driver_unregister(&sim_driver);	/* closes the channel */
 	destroy_workqueue(sim->wq);
 	platform_device_unregister(sim->pdev);
 	list_for_each_entry_safe(b, tmp, &sim->blobs, node)
 		sim_drop(b);
 	mutex_destroy(&sim->offer_lock);
-	mutex_destroy(&sim->store_lock);
 	kfree(sim);
 }
 

@@ -5,7 +5,8 @@
 # knobs: kernel-side timeout, unknown/oversized/duplicate completions,
 # kill -9 of a waiter, instance remove with blocked waiters, rescind with
 # requests in flight (every page unpinned, /proc/vmstat), re-offer, and
-# 100 rescind/re-offer cycles under a retrying client.
+# 100 rescind/re-offer and 100 unbind/bind cycles of the VMBus-side
+# driver (the simulated host's platform driver) under a retrying client.
 
 prefix=azfault
 . /vmtest/vfio-lib.sh
@@ -26,6 +27,16 @@ pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_release
 counter() { awk -v k="$1" '$1 == k { print $2 }' $DBG/counters; }
 outstanding() { tail -n +2 $DBG/outstanding | wc -l; }
 settle() { sleep 1; }	# unpinning runs in a worker
+# wait_outstanding N SECONDS: until at least N requests are with the host
+# (starting the clients from the host share is slow under TCG)
+wait_outstanding() {
+	n=0
+	while [ "$(outstanding)" -lt "$1" ] && [ $n -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ "$(outstanding)" -ge "$1" ]
+}
 
 expect "create an instance" ok $AB/create $UA
 echo hello >/tmp/small
@@ -64,9 +75,10 @@ check "other requests unaffected" sh -c "$CLI $NODE get small | cmp -s - /tmp/sm
 
 # kill -9 of a waiter -------------------------------------------------
 echo never >$SIM/fault
+n0=$(outstanding)
 AZBLOB_TIMEOUT_MS=0 $CLI $NODE get small >/dev/null 2>&1 &
 victim=$!
-sleep 1
+wait_outstanding $((n0 + 1)) 30
 kill -9 $victim
 wait $victim
 check "killed waiter: its request stays with the engine" grep -q "$UA" $DBG/outstanding
@@ -80,8 +92,7 @@ while [ $i -lt 8 ]; do
 	eval w$i=\$!
 	i=$((i + 1))
 done
-sleep 2
-check "8 waiters blocked in the host" [ "$(outstanding)" -ge $((n0 + 8)) ]
+check "8 waiters blocked in the host" wait_outstanding $((n0 + 8)) 30
 got=$(SYSFS_WRITE_MS=/tmp/remove.ms write $BUS/devices/$UA/remove 1)
 t=$(cat /tmp/remove.ms)
 check "remove with 8 waiters returns ok" [ "$got" = ok ]
@@ -104,8 +115,7 @@ while [ $i -lt 32 ]; do
 	eval r$i=\$!
 	i=$((i + 1))
 done
-sleep 3
-check "32 requests in flight" [ "$(outstanding)" -ge 32 ]
+check "32 requests in flight" wait_outstanding 32 30
 echo "azfault: pages pinned before rescind: $(($(pins) - base))"
 echo 1 >$SIM/rescind
 fails=0
@@ -127,23 +137,53 @@ expect "re-offer: a fresh parent, create" ok $AB/create $UA
 check "re-offer: requests served" sh -c "$CLI $NODE put again /tmp/small >/dev/null &&
 	$CLI $NODE get again | cmp -s - /tmp/small"
 
-# 100 rescind/re-offer cycles with a client retrying ---------------------
-(
-	while [ ! -e /tmp/stop ]; do
-		[ -e $AB/create ] && echo $UA >$AB/create 2>/dev/null
-		$CLI $NODE put loop /tmp/small >/dev/null 2>&1
+# Cycles with a client retrying ----------------------------------------
+# cycles OFF ON N: N times take the channel away and bring it back, while
+# a client keeps creating its instance and storing a blob.
+cycles() {
+	rm -f /tmp/stop /tmp/served
+	(
+		while [ ! -e /tmp/stop ]; do
+			[ -e $AB/create ] && echo $UA >$AB/create 2>/dev/null
+			$CLI $NODE put loop /tmp/small >/dev/null 2>&1 && echo >>/tmp/served
+		done
+	) &
+	client=$!
+	wait_for_file /tmp/served 60
+	before=$(wc -l </tmp/served)
+	i=0
+	while [ $i -lt $3 ]; do
+		$1
+		$2
+		i=$((i + 1))
+		# Every tenth cycle, let the client recover and be served.
+		[ $((i % 10)) -eq 0 ] && served_since "$(wc -l </tmp/served)" 30
 	done
-) &
-client=$!
-i=0
-while [ $i -lt 100 ]; do
-	echo 1 >$SIM/rescind
-	echo 1 >$SIM/offer
-	i=$((i + 1))
-done
-touch /tmp/stop
-wait $client
-result ok "100 rescind/re-offer cycles under a retrying client"
+	served=$(($(wc -l </tmp/served) - before))
+	echo "azfault: $3 cycles of $1/$2: the client was served $served times meanwhile"
+	touch /tmp/stop
+	wait $client
+	[ $served -ge $(($3 / 10)) ]
+}
+# served_since N SECONDS: until the client has been served more than N times
+served_since() {
+	n=0
+	while [ "$(wc -l </tmp/served)" -le "$1" ] && [ $n -lt $(($2 * 10)) ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+rescind() { echo 1 >$SIM/rescind; }
+offer() { echo 1 >$SIM/offer; }
+PDRV=/sys/bus/platform/drivers/azblob_sim
+unbind() { echo azblob_sim.0 >$PDRV/unbind; }
+bind() { echo azblob_sim.0 >$PDRV/bind; }
+
+check "100 rescind/re-offer cycles: the retrying client recovers every 10th" \
+	cycles rescind offer 100
+check "100 unbind/bind cycles of the VMBus-side driver: the client recovers every 10th" \
+	cycles unbind bind 100
+check "the VMBus-side driver is bound again" [ -e $PDRV/azblob_sim.0 ]
 echo $UA >$AB/create 2>/dev/null
 check "still serving after the cycles" sh -c "$CLI $NODE put last /tmp/small >/dev/null &&
 	$CLI $NODE get last | cmp -s - /tmp/small"
