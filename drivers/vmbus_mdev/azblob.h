@@ -72,8 +72,7 @@ struct azblob_parent {
 	 * removed instance left in flight. Never above AZBLOB_MAX_REQUESTS.
 	 */
 	unsigned int ids_committed;
-	struct list_head instances;	/* for debugfs */
-	wait_queue_head_t wq;		/* waiters for their requests */
+	struct list_head instances;	/* for debugfs and wakeups */
 	atomic_t unknown_completions;	/* dropped: id not outstanding */
 	atomic_t malformed_completions;	/* short, or response too long */
 	struct dentry *debugfs;
@@ -93,6 +92,7 @@ struct azblob_instance {
 	unsigned int inflight;		/* under the requests lock */
 	bool removed;			/* under the requests lock */
 	struct list_head link;		/* in ap->instances while not removed */
+	wait_queue_head_t slot_wq;	/* callers waiting for a slot */
 	struct vmbus_mdev_cdev *node;
 };
 
@@ -104,6 +104,7 @@ struct azblob_request {
 	u32 id;
 	struct azblob_instance *inst;	/* holds a slot of its quota */
 	unsigned long submitted;	/* jiffies */
+	wait_queue_head_t wq;		/* its caller, for done or revocation */
 	struct azblob_wire_buf bufs[AZBLOB_NR_BUFS];
 	struct azblob_packet pkt;
 	bool done;			/* under the requests lock */
@@ -124,6 +125,7 @@ void azblob_instance_put(struct azblob_instance *inst);
 long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 			  void __user *uarg);
 void azblob_fail_all(struct azblob_parent *ap, int error);
+void azblob_wake_instance(struct azblob_instance *inst);
 
 /* azblob_debugfs.c */
 void azblob_debugfs_init(void);

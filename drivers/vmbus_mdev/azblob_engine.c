@@ -47,7 +47,7 @@ static void azblob_slot_put(struct azblob_instance *inst)
 	xa_lock_irq(&inst->ap->requests);
 	azblob_slot_put_locked(inst);
 	xa_unlock_irq(&inst->ap->requests);
-	wake_up_all(&inst->ap->wq);
+	wake_up_all(&inst->slot_wq);
 }
 
 /* Take a slot, or tell why not: true when *@ret is final. */
@@ -81,14 +81,12 @@ static int azblob_slot_get(struct azblob_instance *inst, bool nonblock)
 		return ret;
 	if (nonblock)
 		return -EAGAIN;
-	err = wait_event_killable(inst->ap->wq, azblob_slot_try(inst, &ret));
+	err = wait_event_killable(inst->slot_wq, azblob_slot_try(inst, &ret));
 	return err ?: ret;
 }
 
-static void azblob_request_free_work(struct work_struct *work)
+static void azblob_request_free(struct azblob_request *req)
 {
-	struct azblob_request *req =
-		container_of(work, struct azblob_request, free_work);
 	unsigned int i;
 
 	for (i = 0; i < AZBLOB_NR_BUFS; i++) {
@@ -106,6 +104,11 @@ static void azblob_request_free_work(struct work_struct *work)
 	kfree(req);
 }
 
+static void azblob_request_free_work(struct work_struct *work)
+{
+	azblob_request_free(container_of(work, struct azblob_request, free_work));
+}
+
 /* The last reference may go in the channel's callback: unpin in a worker. */
 static void azblob_request_release(struct kref *ref)
 {
@@ -118,6 +121,20 @@ static void azblob_request_release(struct kref *ref)
 static void azblob_request_put(struct azblob_request *req)
 {
 	kref_put(&req->ref, azblob_request_release);
+}
+
+static void azblob_request_release_now(struct kref *ref)
+{
+	azblob_request_free(container_of(ref, struct azblob_request, ref));
+}
+
+/*
+ * The caller's put, in the ioctl: usually the last one, as the host has
+ * answered. Unpin right here then, before the ioctl returns.
+ */
+static void azblob_request_put_caller(struct azblob_request *req)
+{
+	kref_put(&req->ref, azblob_request_release_now);
 }
 
 /* Finish a request taken out of the id table; drops the engine's reference. */
@@ -134,8 +151,9 @@ static void azblob_finish(struct azblob_request *req, int error,
 	req->done = true;
 	azblob_slot_put_locked(req->inst);
 	xa_unlock_irqrestore(&ap->requests, flags);
-	/* The parent outlives every request's completion (azblob_fail_all). */
-	wake_up_all(&ap->wq);
+	/* Our reference keeps the request and its instance here until now. */
+	wake_up(&req->wq);
+	wake_up_all(&req->inst->slot_wq);
 	azblob_request_put(req);
 }
 
@@ -183,6 +201,7 @@ EXPORT_SYMBOL_GPL(azblob_complete);
  */
 void azblob_fail_all(struct azblob_parent *ap, int error)
 {
+	struct azblob_instance *inst;
 	struct azblob_request *req;
 	unsigned long index;
 
@@ -195,8 +214,33 @@ void azblob_fail_all(struct azblob_parent *ap, int error)
 		if (req)
 			azblob_finish(req, error, NULL);
 	}
-	/* Waiters whose request failed before it was sent see @dead too. */
-	wake_up_all(&ap->wq);
+	/* Callers waiting for a slot see @dead too. */
+	xa_lock_irq(&ap->requests);
+	list_for_each_entry(inst, &ap->instances, link)
+		wake_up_all(&inst->slot_wq);
+	xa_unlock_irq(&ap->requests);
+}
+
+/**
+ * azblob_wake_instance() - wake every caller of an instance
+ * @inst: the instance, whose node was just revoked
+ *
+ * Its callers recheck vmbus_mdev_cdev_revoked() and return -ENODEV; their
+ * requests stay with the engine. A caller not yet asleep has entered its
+ * request in the table before it checks, so it sees the revocation.
+ */
+void azblob_wake_instance(struct azblob_instance *inst)
+{
+	struct azblob_parent *ap = inst->ap;
+	struct azblob_request *req;
+	unsigned long index;
+
+	xa_lock_irq(&ap->requests);
+	xa_for_each(&ap->requests, index, req)
+		if (req->inst == inst)
+			wake_up(&req->wq);
+	xa_unlock_irq(&ap->requests);
+	wake_up_all(&inst->slot_wq);
 }
 
 /* The ioctl's rules, in the order the uapi documents them. */
@@ -339,6 +383,7 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 	if (!req)
 		return -ENOMEM;
 	kref_init(&req->ref);		/* ours */
+	init_waitqueue_head(&req->wq);
 	req->ap = inst->ap;
 	kref_get(&inst->ref);
 	req->inst = inst;
@@ -358,7 +403,7 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 	 * pages stay pinned until the host answers or the channel closes.
 	 */
 	if (r.timeout) {
-		long left = wait_event_killable_timeout(inst->ap->wq,
+		long left = wait_event_killable_timeout(req->wq,
 				READ_ONCE(req->done) ||
 				vmbus_mdev_cdev_revoked(inst->node),
 				msecs_to_jiffies(min_t(u64, UINT_MAX, (u64)r.timeout +
@@ -366,7 +411,7 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 
 		ret = left < 0 ? left : left ? 0 : -ETIMEDOUT;
 	} else {
-		ret = wait_event_killable(inst->ap->wq, READ_ONCE(req->done) ||
+		ret = wait_event_killable(req->wq, READ_ONCE(req->done) ||
 					  vmbus_mdev_cdev_revoked(inst->node));
 	}
 	if (ret)
@@ -387,6 +432,6 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 			ret = -EFAULT;
 	}
 out:
-	azblob_request_put(req);
+	azblob_request_put_caller(req);
 	return ret;
 }

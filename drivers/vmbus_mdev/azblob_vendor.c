@@ -48,6 +48,7 @@ static int azblob_create(struct vmbus_mdev_device *mdev)
 	inst->uuid = mdev->uuid;
 	inst->type_name = t->type.sysfs_name;
 	inst->quota = t->quota;
+	init_waitqueue_head(&inst->slot_wq);
 
 	/* Commit the whole quota now, so that it is there when needed. */
 	xa_lock_irq(&ap->requests);
@@ -127,7 +128,6 @@ struct azblob_parent *azblob_parent_add(struct device *dev,
 	ap->transport = t;
 	ap->transport_priv = transport_priv;
 	xa_init_flags(&ap->requests, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
-	init_waitqueue_head(&ap->wq);
 
 	INIT_LIST_HEAD(&ap->instances);
 
@@ -201,7 +201,7 @@ static void azblob_node_revoke(struct vmbus_mdev_cdev *rc)
 	struct azblob_instance *inst = vmbus_mdev_cdev_priv(rc);
 
 	/* Waiters test vmbus_mdev_cdev_revoked(); their requests stay owned. */
-	wake_up_all(&inst->ap->wq);
+	azblob_wake_instance(inst);
 }
 
 static const struct vmbus_mdev_cdev_ops azblob_node_ops = {
