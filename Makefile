@@ -7,6 +7,7 @@
 #   make demo       the showcase on Debian's stock 6.12 kernel in QEMU
 #   make vm         interactive shell in the test VM; SCRIPT=FILE runs FILE
 #   make bench      create/remove scaling benchmark in a VM
+#   make bench-azblob  Azure Blob request throughput benchmark in a VM
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -27,7 +28,10 @@ demo:
 	$(T)/demo.sh
 
 bench:
-	$(T)/bench.sh
+	$(T)/bench.sh mdev
+
+bench-azblob:
+	$(T)/bench.sh azblob
 
 vm:
 	$(T)/vm.sh $(if $(SCRIPT),--script $(SCRIPT))
@@ -36,4 +40,4 @@ clean:
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	rm -rf .build
 
-.PHONY: all check demo bench vm clean
+.PHONY: all check demo bench bench-azblob vm clean

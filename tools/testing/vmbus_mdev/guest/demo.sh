@@ -93,4 +93,24 @@ show "\$VMTEST_PROGS/azblob /dev/azure_blob/$B get missing"
 
 step "Remove the instance while a process holds its node: remove returns at once"
 show "exec 3<>/dev/azure_blob/$B; echo 1 > /sys/bus/vmbus_mdev/devices/$B/remove; echo remove returned; ls /dev/azure_blob/ | wc -l"
+
+step "The host rescinds the channel in the middle of a transfer"
+SIM=/sys/kernel/debug/azblob_sim
+DBG=/sys/kernel/debug/azure_blob/azblob_sim.0
+PINS="grep foll_pin /proc/vmstat"
+show "echo $B > $A/create"
+show "\$VMTEST_PROGS/azblob /dev/azure_blob/$B put demo /tmp/demo.bin >/dev/null"
+show "$PINS"
+show "echo 'delay 5000' > $SIM/fault    # the host now takes 5 s per request"
+show "(AZBLOB_TIMEOUT_MS=0 \$VMTEST_PROGS/azblob /dev/azure_blob/$B get demo /tmp/demo.out; echo \"client exit status \$?\") > /tmp/client.log 2>&1 &"
+show "sleep 1; cat $DBG/outstanding; $PINS"
+show "echo 1 > $SIM/rescind; echo rescind returned"
+show "sleep 1; cat /tmp/client.log; $PINS"
+show "ls /sys/devices/platform/azblob_sim.0/mdev_supported_types 2>&1    # the parent is gone"
+
+step "The host offers the channel again: a fresh parent, and the same UUID serves requests"
+show "echo normal > $SIM/fault; echo 1 > $SIM/offer"
+show "echo $B > $A/create"
+show "\$VMTEST_PROGS/azblob /dev/azure_blob/$B put demo /tmp/demo.bin && \$VMTEST_PROGS/azblob /dev/azure_blob/$B get demo | cmp - /tmp/demo.bin && echo identical"
+show "echo 1 > /sys/bus/vmbus_mdev/devices/$B/remove"
 show "rmmod azblob_sim azure_blob"

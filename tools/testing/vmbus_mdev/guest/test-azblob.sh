@@ -57,6 +57,11 @@ if grep -q "^not ok" /tmp/kselftest.log; then
 fi
 check "kselftest program exit status" [ $krc -eq 0 ]
 
+# The benchmark program works (a smoke run; `make bench-azblob` measures).
+check "benchmark program: every size and thread count, data verified" \
+	sh -c "$VMTEST_PROGS/azblob-bench $NODE 0.1 >/tmp/bench.log 2>&1"
+cat /tmp/bench.log
+
 # Remove with the node held open: remove returns, the open file gets ENODEV.
 exec 3<>$NODE
 expect "remove with the node open" ok $BUS/devices/$UA/remove 1
