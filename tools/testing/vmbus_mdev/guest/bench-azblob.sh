@@ -7,7 +7,7 @@ insmod "$VMTEST_MODDIR/azure_blob.ko" || exit 1
 insmod "$VMTEST_MODDIR/azblob_sim.ko" || exit 1
 echo $U >/sys/devices/platform/azblob_sim.0/mdev_supported_types/azure_blob-bulk/create || exit 1
 echo "Azure Blob GET through the simulated host (stock kernel, TCG, $(grep -c ^processor /proc/cpuinfo) vCPUs)"
-"$VMTEST_PROGS/azblob-bench" /dev/azure_blob/$U 3
+"$VMTEST_PROGS/azblob-bench" /dev/azure_blob/$U 1
 rc=$?
 echo 1 >/sys/bus/vmbus_mdev/devices/$U/remove
 rmmod azblob_sim azure_blob
