@@ -70,23 +70,28 @@ fi
 # The test VM ----------------------------------------------------------
 build_progs || { result "user-space test programs build" fail; summary; }
 build_nested || { result "nested guest initramfs build" fail; summary; }
+# vm_results RC LOG OK_NAME FAIL_NAME: one result for the VM run (exit
+# status RC; run-vm.sh has printed its scan report already), then one per
+# "vmtest-result: ok|fail|skip NAME" line the guest tests wrote to LOG.
+vm_results() {
+	if [ "$1" -eq 0 ]; then
+		result "$3" ok
+	else
+		tail -30 "$2"
+		result "$4" fail
+	fi
+	while read -r status name; do
+		result "$name" "$status"
+	done < <(sed -n 's/^vmtest-result: \([a-z]*\) \(.*\)$/\1 \2/p' "$2" | tr -d '\r')
+}
+
 log=$BUILD/check-vm.log
 "$T/run-vm.sh" --kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test" \
 	--load "$BOOT_MODULES" --script "$T/guest/check.sh" --log "$log" \
 	--timeout 2400 --mem 3072 >/dev/null
 vmrc=$?
-if [ $vmrc -eq 0 ]; then
-	result "test VM: guest tests, clean console (no splat, no leak)" ok
-else
-	# run-vm.sh has printed the scan report already.
-	tail -30 "$log"
-	result "test VM: guest tests, clean console (exit $vmrc)" fail
-fi
-
-# In-VM user-space tests report "vmtest-result: ok|fail|skip NAME".
-while read -r status name; do
-	result "$name" "$status"
-done < <(sed -n 's/^vmtest-result: \([a-z]*\) \(.*\)$/\1 \2/p' "$log" | tr -d '\r')
+vm_results $vmrc "$log" "test VM: guest tests, clean console (no splat, no leak)" \
+	"test VM: guest tests, clean console (exit $vmrc)"
 
 # The real-guest test, in a VM on Debian's stock kernel: QEMU inside a
 # debug-kernel VM boots its own guest in 200 to 350 s and, now and then,
@@ -97,15 +102,8 @@ qlog=$BUILD/check-qemu.log
 	--kmod-root / --kmods "9p 9pnet_virtio vfio vfio_iommu_type1" \
 	--load "$BOOT_MODULES" --script "$T/guest/nested-qemu.sh" --log "$qlog" \
 	--timeout 1800 --mem 2048 --loglevel 5 >/dev/null
-if [ $? -eq 0 ]; then
-	result "nested-QEMU VM (stock kernel): guest tests, clean console" ok
-else
-	tail -30 "$qlog"
-	result "nested-QEMU VM (stock kernel): guest tests, clean console" fail
-fi
-while read -r status name; do
-	result "$name" "$status"
-done < <(sed -n 's/^vmtest-result: \([a-z]*\) \(.*\)$/\1 \2/p' "$qlog" | tr -d '\r')
+vm_results $? "$qlog" "nested-QEMU VM (stock kernel): guest tests, clean console" \
+	"nested-QEMU VM (stock kernel): guest tests, clean console"
 
 # KUnit: the kernel's own KTAP parser, with every case counted.
 sed -n '/vmtest-kunit-begin/,/vmtest-kunit-end/p' "$log" | tr -d '\r' >"$BUILD/kunit.log"

@@ -72,12 +72,7 @@ fi
 start=$(date +%s)
 write $BUS/devices/$U1/remove 1 >/tmp/remove.out &
 remover=$!
-n=0
-while kill -0 $remover 2>/dev/null && [ $n -lt 120 ]; do
-	sleep 1
-	n=$((n + 1))
-done
-if kill -0 $remover 2>/dev/null; then
+if ! wait_until 120 not_running $remover; then
 	result fail "QEMU let go of the card within 120 s"
 	kill $qemu
 fi
@@ -87,12 +82,7 @@ echo "qemu: remove returned after ${took}s"
 check "remove of a card held by QEMU returns ok" [ "$(cat /tmp/remove.out)" = ok ]
 check "card gone" [ ! -e $BUS/devices/$U1 ]
 
-n=0
-while kill -0 $qemu 2>/dev/null && [ $n -lt 60 ]; do
-	sleep 1
-	n=$((n + 1))
-done
-if kill -0 $qemu 2>/dev/null; then
+if ! wait_until 60 not_running $qemu; then
 	result fail "nested guest powered off"
 	kill $qemu
 fi

@@ -23,20 +23,13 @@ DBG=/sys/kernel/debug/azure_blob/azblob_sim.0
 insmod "$VMTEST_MODDIR/azure_blob.ko" || { result fail "load azure_blob"; exit 1; }
 insmod "$VMTEST_MODDIR/azblob_sim.ko" || { result fail "load azblob_sim"; exit 1; }
 
-pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 counter() { awk -v k="$1" '$1 == k { print $2 }' $DBG/counters; }
 outstanding() { tail -n +2 $DBG/outstanding | wc -l; }
-settle() { sleep 1; }	# unpinning runs in a worker
+settle() { sleep 1; }	# abandoned requests are unpinned in a worker
 # wait_outstanding N SECONDS: until at least N requests are with the host
 # (starting the clients from the host share is slow under TCG)
-wait_outstanding() {
-	n=0
-	while [ "$(outstanding)" -lt "$1" ] && [ $n -lt $(($2 * 10)) ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	[ "$(outstanding)" -ge "$1" ]
-}
+outstanding_at_least() { [ "$(outstanding)" -ge "$1" ]; }
+wait_outstanding() { wait_until "$2" outstanding_at_least "$1"; }
 
 expect "create an instance" ok $AB/create $UA
 echo hello >/tmp/small
@@ -166,13 +159,8 @@ cycles() {
 	[ $served -ge $(($3 / 10)) ]
 }
 # served_since N SECONDS: until the client has been served more than N times
-served_since() {
-	n=0
-	while [ "$(wc -l </tmp/served)" -le "$1" ] && [ $n -lt $(($2 * 10)) ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-}
+served_more_than() { [ "$(wc -l </tmp/served)" -gt "$1" ]; }
+served_since() { wait_until "$2" served_more_than "$1"; }
 rescind() { echo 1 >$SIM/rescind; }
 offer() { echo 1 >$SIM/offer; }
 PDRV=/sys/bus/platform/drivers/azblob_sim

@@ -27,20 +27,13 @@ DELAY=500
 insmod "$VMTEST_MODDIR/azure_blob.ko" || { result fail "load azure_blob"; exit 1; }
 insmod "$VMTEST_MODDIR/azblob_sim.ko" || { result fail "load azblob_sim"; exit 1; }
 
-pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 inflight() { awk -v u="$1" '$1 == u { print $4 }' $DBG/instances; }
 committed() { awk '$1 == "ids_committed" { print $2 }' $DBG/counters; }
 avail() { cat "$1/available_instances"; }
 uuid() { printf '5a0e7c1d-2b3f-4c5d-8e9f-0a1b2c3d4c%02x' "$1"; }
 # wait_inflight UUID N SECONDS: until the instance has N requests in flight
-wait_inflight() {
-	n=0
-	while [ "$(inflight "$1")" != "$2" ] && [ $n -lt $(($3 * 10)) ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-	[ "$(inflight "$1")" = "$2" ]
-}
+inflight_is() { [ "$(inflight "$1")" = "$2" ]; }
+wait_inflight() { wait_until "$3" inflight_is "$1" "$2"; }
 # ms_of FILE: the duration "azblob: N ms" (AZBLOB_TIME) or "(after N ms)"
 ms_of() { sed -n 's/^azblob: \([0-9]*\) ms$/\1/p; s/.*(after \([0-9]*\) ms).*/\1/p' "$1"; }
 
@@ -118,11 +111,7 @@ check "never-answering host: A holds 32" wait_inflight $UA 32 30
 AZBLOB_TIMEOUT_MS=0 $CLI $NA get small >/dev/null 2>&1 &
 extra=$!
 # It is asleep in the node's ioctl (it cannot have a request: A is full).
-n=0
-while ! grep -q azblob /proc/$extra/wchan 2>/dev/null && [ $n -lt 300 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+wait_until 30 grep -q azblob /proc/$extra/wchan 2>/dev/null
 echo "azquota: the 33rd caller sleeps in $(cat /proc/$extra/wchan 2>/dev/null)"
 check "33rd caller waits for a slot" grep -q azblob /proc/$extra/wchan
 check "A still at 32" [ "$(inflight $UA)" = 32 ]
@@ -134,12 +123,7 @@ AZBLOB_NONBLOCK=1 AZBLOB_TIMEOUT_MS=300 $CLI $NB get small >/dev/null 2>/tmp/nb
 check "B still gets a slot (its request times out in the silent host)" \
 	grep -q "Connection timed out" /tmp/nb
 kill -9 $extra
-n=0
-while kill -0 $extra 2>/dev/null && [ $n -lt 20 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
-check "kill -9 ends the wait for a slot" sh -c "! kill -0 $extra 2>/dev/null"
+check "kill -9 ends the wait for a slot" wait_until 2 not_running $extra
 check "the killed caller took no slot" [ "$(inflight $UA)" = 32 ]
 
 # Abandoned requests keep their ids until the host lets go -------------

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# Shared by the guest scripts that use vmbus_mtty through VFIO. Sourced.
+# Shared by the guest test scripts (first written for the ones that use
+# vmbus_mtty through VFIO). Sourced.
 
 BUS=/sys/bus/vmbus_mdev
 MTTY=/sys/devices/vmbus_mtty
@@ -28,14 +29,22 @@ expect() {	# expect NAME WANT FILE VALUE
 	got=$(write "$3" "$4")
 	if [ "$got" = "$2" ]; then result ok "$1"; else result fail "$1" "want '$2', got '$got'"; fi
 }
-wait_for_file() {	# wait_for_file FILE SECONDS
-	n=0
-	while [ ! -e "$1" ] && [ $n -lt $(($2 * 10)) ]; do
+# wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds;
+# fails if it has not within SECONDS.
+wait_until() {
+	local tries=$(($1 * 10))
+
+	shift
+	until "$@"; do
+		[ $tries -le 0 ] && return 1
 		sleep 0.1
-		n=$((n + 1))
+		tries=$((tries - 1))
 	done
-	[ -e "$1" ]
 }
+wait_for_file() { wait_until "$2" test -e "$1"; }	# wait_for_file FILE SECONDS
+not_running() { ! kill -0 "$1" 2>/dev/null; }		# not_running PID
+# pins: user pages pinned now (FOLL_PIN acquired less released)
+pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
 # client_results NAME COMMAND...: one result per "vfio-client: ok|FAIL" line,
 # and one for the client's exit status (so a crash cannot pass).
 client_results() {
