@@ -5,8 +5,10 @@
 # knobs: kernel-side timeout, unknown/oversized/duplicate completions,
 # kill -9 of a waiter, instance remove with blocked waiters, rescind with
 # requests in flight (every page unpinned, /proc/vmstat), re-offer, and
-# 100 rescind/re-offer and 100 unbind/bind cycles of the VMBus-side
+# 30 rescind/re-offer and 100 unbind/bind cycles of the VMBus-side
 # driver (the simulated host's platform driver) under a retrying client.
+# Both take the same path in the simulated host; unbind is the one the
+# issue counts, so rescind gets fewer cycles to keep `make check` short.
 
 prefix=azfault
 . /vmtest/vfio-lib.sh
@@ -167,8 +169,8 @@ PDRV=/sys/bus/platform/drivers/azblob_sim
 unbind() { echo azblob_sim.0 >$PDRV/unbind; }
 bind() { echo azblob_sim.0 >$PDRV/bind; }
 
-check "100 rescind/re-offer cycles: the retrying client recovers every 10th" \
-	cycles rescind offer 100
+check "30 rescind/re-offer cycles: the retrying client recovers every 10th" \
+	cycles rescind offer 30
 check "100 unbind/bind cycles of the VMBus-side driver: the client recovers every 10th" \
 	cycles unbind bind 100
 check "the VMBus-side driver is bound again" [ -e $PDRV/azblob_sim.0 ]
