@@ -131,6 +131,33 @@ TEST_F(azblob, unaligned_and_shared_pages)
 	munmap(area, 4 * PAGE);
 }
 
+/*
+ * Buffers in transparent huge pages, each crossing from the tail of one
+ * huge page into the next, at odd offsets: the pin covers parts of two
+ * huge folios, the host writes through PFNs inside them.
+ */
+TEST_F(azblob, huge_page_buffers)
+{
+	const size_t huge = 2 * MIB, len = MIB + 5;
+	char *map, *area, *in, *out;
+	size_t i;
+
+	map = mmap(NULL, 5 * huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	area = (char *)(((uintptr_t)map + huge - 1) & ~(uintptr_t)(huge - 1));
+	/* A hint: without THP this is the 4 KiB-page case again. */
+	madvise(area, 4 * huge, MADV_HUGEPAGE);
+	memset(area, 0, 4 * huge);
+	in = area + huge - 3001;
+	out = area + 3 * huge - 77;
+	for (i = 0; i < len; i++)
+		in[i] = i * 13 + 1;
+	EXPECT_EQ(0, put_get(self->fd, "huge", self->text, self->resp, in,
+			     out, len));
+	munmap(map, 5 * huge);
+}
+
 TEST_F(azblob, host_status_is_returned)
 {
 	struct az_blob_request_sync r;
