@@ -17,6 +17,8 @@ result() {	# result NAME ok|fail|skip
 }
 summary() {
 	echo
+	# Not a result: what to blame first when a timing check failed.
+	echo "CPU steal by this machine's host during the run: $(steal_since "$steal_start")%"
 	if [ $skipped -gt 0 ]; then
 		echo "$passed passed, $failed failed, $skipped skipped"
 	else
@@ -26,6 +28,7 @@ summary() {
 	exit
 }
 
+steal_start=$(steal_mark)
 deps || { result "dependencies" fail; summary; }
 mkdir -p "$BUILD"
 kout=$(test_kernel) || { result "test kernel build" fail; summary; }

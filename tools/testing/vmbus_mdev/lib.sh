@@ -13,6 +13,18 @@ stock_kver() { basename "$(stock_kdir)" | sed 's/^linux-headers-//'; }
 
 deps() { "$TOP/scripts/vmbus_mdev-deps.sh"; }
 
+# This machine may itself be a VM on a shared host: CPU time the host gave
+# to others ("steal", /proc/stat) slows the emulated guest unevenly, and a
+# benchmark or timing check run through it measures the neighbours.
+# steal_mark: print a mark; steal_since MARK: the steal since, in percent
+# of all CPU time.
+steal_mark() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t }' /proc/stat; }
+steal_since() {
+	# shellcheck disable=SC2046,SC2086 # two numbers each, split on purpose
+	set -- $1 $(steal_mark)
+	awk -v s="$(($3 - $1))" -v t="$(($4 - $2))" 'BEGIN { printf "%.0f\n", t ? 100 * s / t : 0 }'
+}
+
 # test_kernel: the cached debug kernel's build directory (builds it once).
 test_kernel() { "$T/build-kernel.sh"; }
 kernel_src() { ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/vmbus_mdev/src-* | sort -V | tail -1; }
