@@ -83,6 +83,8 @@ if [ $interactive -eq 1 ]; then
 else
 	cp "$script" "$root/vmtest/script"
 fi
+# What counts as a kernel report, for init's check of the boot.
+cp "$here/report-patterns" "$root/etc/vmtest/"
 # Guest helpers every script may call.
 cp "$here"/guest/*.sh "$root/vmtest/" 2>/dev/null || true
 
@@ -131,8 +133,9 @@ run_qemu
 # stock kernel's "Oops: int3" in code that was being patched (a static
 # key) on the other vCPU. Such a report also turns lockdep off, so the run
 # is worthless: boot again, loudly, keeping the log, up to three boots in
-# all (both crashes came twice in a row in some runs). A report after boot
-# still fails the run.
+# all (both crashes came twice in a row in some runs). The guest's init
+# powers off at once after such a report, rather than run the job first.
+# A report after boot still fails the run.
 boots=1
 while [ $boots -lt 3 ] && "$here/scan-log.sh" --boot-only "$log"; do
 	boots=$((boots + 1))
