@@ -32,7 +32,7 @@ boot_nested() {
 		-smp 1 -nodefaults -display none -no-reboot -monitor none \
 		-chardev file,id=con,path=$console -serial chardev:con \
 		-kernel /$kernel -initrd "$VMTEST_HOST_BUILD/nested/initramfs.gz" \
-		-append "console=ttyS0 8250.nr_uarts=8 panic=-1 quiet" \
+		-append "console=ttyS0 8250.nr_uarts=8 panic=-1 quiet no_timer_check" \
 		-device vfio-pci,sysfsdev=$BUS/devices/$U1 >/tmp/qemu.log 2>&1 &
 	qemu=$!
 	# Boot and the data test: about 100 s under TCG, 250 s when the
