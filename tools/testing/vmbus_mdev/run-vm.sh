@@ -129,6 +129,8 @@ run_qemu() {
 	wait $tpid 2>/dev/null || true
 }
 
+# Logs of crashed boots from an earlier run would mislead.
+rm -f "$log".boot*-splat
 run_qemu
 # Under TCG a kernel sometimes crashes at early boot, before any of our
 # code is loaded. Seen: the debug kernel's KASAN wild-memory-access in
@@ -138,13 +140,14 @@ run_qemu
 # is worthless: boot again, loudly, keeping the log, up to three boots in
 # all (both crashes came twice in a row in some runs). The guest's init
 # powers off at once after such a report, rather than run the job first.
-# A report after boot still fails the run.
+# A report after boot still fails the run. Each crashed boot's log is kept
+# under its own number, so that two crashes in a row can be told apart.
 boots=1
 while [ $boots -lt 3 ] && "$here/scan-log.sh" --boot-only "$log"; do
-	boots=$((boots + 1))
-	cp "$log" "$log.boot-splat"
+	cp "$log" "$log.boot$boots-splat"
 	echo "run-vm: kernel report during boot, before any vmbus_mdev code loaded;" \
-		"kept in $log.boot-splat; boot $boots of at most 3" >&2
+		"kept in $log.boot$boots-splat; boot $((boots + 1)) of at most 3" >&2
+	boots=$((boots + 1))
 	run_qemu
 done
 
