@@ -6,13 +6,15 @@
 #   run-vm.sh --kernel BZIMAGE --modules DIR [--kmod-root DIR] [--kmods "A B"]
 #             [--load "x.ko y.ko"] [--script FILE | --interactive]
 #             [--log FILE] [--timeout SECONDS] [--mem MB] [--loglevel N]
+#             [--smp N]
 #
 # --modules DIR holds our .ko files (all are copied into the initramfs, the
 # ones named by --load are loaded at boot, in that order). --kmods names
 # modules of the booted kernel to load first, resolved with modprobe against
 # --kmod-root. The host root is shared read-only at /host. The console
 # shows kernel messages below --loglevel (default 7: KUnit's KTAP is
-# KERN_INFO; warnings and splats show at any level above 4).
+# KERN_INFO; warnings and splats show at any level above 4). --smp sets the
+# number of vCPUs (default 2: the tests need two for their races).
 #
 # Exit status: the script's, or non-zero when the run timed out, the guest
 # did not report, or the console shows a kernel splat (see scan-log.sh).
@@ -21,7 +23,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 kernel="" moddir="" kmodroot="" kmods="" load="" script="" interactive=0
-log="" timeout=600 mem=2048 loglevel=7
+log="" timeout=600 mem=2048 loglevel=7 smp=2
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--loglevel) loglevel=$2; shift ;;
+	--smp) smp=$2; shift ;;
 	*) echo "run-vm: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -97,7 +100,7 @@ cp "$here"/guest/*.sh "$root/vmtest/" 2>/dev/null || true
 # doesn't work!"). KVM, Hyper-V and VMware guests skip it the same way.
 append="console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=$loglevel no_timer_check"
 append+=" VMTEST_HOST_BUILD=$(cd "$here/../../.." && pwd)/.build"
-qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "$smp" -m "$mem"
 	-no-reboot -display none -monitor none -serial stdio
 	-kernel "$kernel" -initrd "$work/initramfs.gz" -append "$append"
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap)
