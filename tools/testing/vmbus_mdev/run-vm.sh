@@ -6,7 +6,7 @@
 #   run-vm.sh --kernel BZIMAGE --modules DIR [--kmod-root DIR] [--kmods "A B"]
 #             [--load "x.ko y.ko"] [--script FILE | --interactive]
 #             [--log FILE] [--timeout SECONDS] [--mem MB] [--loglevel N]
-#             [--smp N]
+#             [--smp N] [--idle-timeout SECONDS]
 #
 # --modules DIR holds our .ko files (all are copied into the initramfs, the
 # ones named by --load are loaded at boot, in that order). --kmods names
@@ -15,6 +15,10 @@
 # shows kernel messages below --loglevel (default 7: KUnit's KTAP is
 # KERN_INFO; warnings and splats show at any level above 4). --smp sets the
 # number of vCPUs (default 2: the tests need two for their races).
+# --timeout bounds the whole run; --idle-timeout (default: none) stops it
+# sooner when the console has printed nothing for that long, which is how
+# a hang looks. A busy host slows a run down without silencing it, so a
+# long --timeout with an --idle-timeout tells slow from stuck.
 #
 # Exit status: the script's, or non-zero when the run timed out, the guest
 # did not report, or the console shows a kernel splat (see scan-log.sh).
@@ -23,7 +27,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 kernel="" moddir="" kmodroot="" kmods="" load="" script="" interactive=0
-log="" timeout=600 mem=2048 loglevel=7 smp=2
+log="" timeout=600 idle=0 mem=2048 loglevel=7 smp=2
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--interactive) interactive=1 ;;
 	--log) log=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
+	--idle-timeout) idle=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--loglevel) loglevel=$2; shift ;;
 	--smp) smp=$2; shift ;;
@@ -110,7 +115,7 @@ if [ $interactive -eq 1 ]; then
 	exit 0
 fi
 
-# QEMU runs in the background so that the hard timeout can stop exactly it.
+# QEMU runs in the background so that the timeouts can stop exactly it.
 run_qemu() {
 	: >"$log"
 	"${qemu[@]}" </dev/null >"$log" 2>&1 &
@@ -118,9 +123,19 @@ run_qemu() {
 	tail -n +1 -f "$log" --pid=$qpid &
 	tpid=$!
 	deadline=$((SECONDS + timeout))
+	size=0 quiet_since=$SECONDS why=""
 	while kill -0 $qpid 2>/dev/null; do
+		now_size=$(stat -c %s "$log")
+		if [ "$now_size" -ne "$size" ]; then
+			size=$now_size quiet_since=$SECONDS
+		fi
 		if [ $SECONDS -ge $deadline ]; then
-			echo "run-vm: timed out after $timeout s; stopping QEMU (pid $qpid)" >&2
+			why="timed out after $timeout s"
+		elif [ "$idle" -gt 0 ] && [ $((SECONDS - quiet_since)) -ge "$idle" ]; then
+			why="console silent for $idle s"
+		fi
+		if [ -n "$why" ]; then
+			echo "run-vm: $why; stopping QEMU (pid $qpid)" >&2
 			kill $qpid
 			wait $qpid 2>/dev/null || true
 			wait $tpid 2>/dev/null || true

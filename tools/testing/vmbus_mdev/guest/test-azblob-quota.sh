@@ -100,8 +100,10 @@ echo "azquota: host delay $DELAY ms; B's slowest of 5 requests beside saturated 
 still_saturated() { kill -0 $flood && wait_inflight $UA 32 5; }
 check "A still saturated after B's requests" still_saturated
 # In its own queue B takes one round. Queued behind A's 64 waiters, with
-# 32 of A's slots freed a round, it would take three.
-check "B served in its own time (${worst} ms <= $((DELAY * 3 / 2)))" [ $worst -le $((DELAY * 3 / 2)) ]
+# 32 of A's slots freed a round, it would take three. The bound is halfway,
+# two rounds, a round of slack on either side: with 35% of the machine's
+# CPU taken by its host, B once took 3300 ms against one round of 2000.
+check "B served in its own time (${worst} ms <= $((DELAY * 2)))" [ $worst -le $((DELAY * 2)) ]
 kill -TERM $flood
 wait $flood
 cat /tmp/flood-a
