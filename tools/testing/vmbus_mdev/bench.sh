@@ -10,8 +10,8 @@
 # ratios to a null ioctl and a memcpy measured in the same boot. Twice:
 # with 2 vCPUs, and with 1. With two, the simulated host's worker often
 # runs on the other vCPU, and under TCG waking a halted vCPU means waking
-# a host thread: a 4 KiB request then cost 150 to 210 us over a null
-# ioctl, against about 90 us with one vCPU, where the trip is a context
+# a host thread: a 4 KiB request then cost 150 to 260 us over a null
+# ioctl, against 90 to 130 us with one vCPU, where the trip is a context
 # switch. That difference is the emulator's, not the path's (a real host
 # runs on its own CPUs), so the 1-vCPU boot's 1-thread ratios show the path.
 #
