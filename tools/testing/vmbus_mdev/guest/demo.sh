@@ -97,7 +97,8 @@ show "exec 3<>/dev/azure_blob/$B; echo 1 > /sys/bus/vmbus_mdev/devices/$B/remove
 step "The host rescinds the channel in the middle of a transfer"
 SIM=/sys/kernel/debug/azblob_sim
 DBG=/sys/kernel/debug/azure_blob/azblob_sim.0
-PINS="grep foll_pin /proc/vmstat"
+# stat_refresh first: the counters are batched per CPU (see vfio-lib.sh).
+PINS="cat /proc/sys/vm/stat_refresh; grep foll_pin /proc/vmstat"
 show "echo $B > $A/create"
 show "\$VMTEST_PROGS/azblob /dev/azure_blob/$B put demo /tmp/demo.bin >/dev/null"
 show "$PINS"

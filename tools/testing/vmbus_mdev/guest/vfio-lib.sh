@@ -43,8 +43,14 @@ wait_until() {
 }
 wait_for_file() { wait_until "$2" test -e "$1"; }	# wait_for_file FILE SECONDS
 not_running() { ! kill -0 "$1" 2>/dev/null; }		# not_running PID
-# pins: user pages pinned now (FOLL_PIN acquired less released)
-pins() { awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat; }
+# pins: user pages pinned now (FOLL_PIN acquired less released). Both are
+# node counters that each CPU batches before adding them up, so /proc/vmstat
+# alone can lag by a few pages either way (a check once saw -3 after every
+# request had been unpinned); writing stat_refresh folds the batches first.
+pins() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat
+}
 # client_results NAME COMMAND...: one result per "vfio-client: ok|FAIL" line,
 # and one for the client's exit status (so a crash cannot pass).
 client_results() {
