@@ -91,6 +91,18 @@ static int request(struct worker *w, const char *op, unsigned int valid)
 	return r.response.status ? EIO : 0;
 }
 
+/*
+ * The baseline copy: always between 4 KiB pages. Under TCG, glibc's memcpy
+ * between two 2 MiB-aligned huge pages ran at a third of the speed, which
+ * would flatter the huge-page ratios.
+ */
+static void copy_once(struct worker *w)
+{
+	memcpy(w->copy, w->small_data, w->size);
+	/* Keep the copy from being optimised away. */
+	__asm__ volatile("" : : "r"(w->copy) : "memory");
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -111,15 +123,7 @@ static void *work(void *arg)
 					w->error = errno ? errno : EINVAL;
 				break;
 			case M_MEMCPY:
-				/*
-				 * Always between 4 KiB pages: under TCG,
-				 * glibc's memcpy between two 2 MiB-aligned
-				 * huge pages ran at a third of the speed,
-				 * which would flatter the huge-page ratios.
-				 */
-				memcpy(w->copy, w->small_data, w->size);
-				/* Keep the copy from being optimised away. */
-				__asm__ volatile("" : : "r"(w->copy) : "memory");
+				copy_once(w);
 				break;
 			}
 			w->ops++;
@@ -216,41 +220,46 @@ static long anon_huge_kb(void)
  * pairs and its quartiles, which say how much to trust it.
  */
 #define MAX_PAIRS	20000
+static double timed_get(struct worker *w)
+{
+	double t = now();
+
+	if (request(w, "GET", 0)) {
+		fprintf(stderr, "azblob-bench: a paired request failed\n");
+		exit(1);
+	}
+	return now() - t;
+}
+
+static double timed_copy(struct worker *w)
+{
+	double t = now();
+
+	copy_once(w);
+	return now() - t;
+}
+
 static void run_pairs(struct worker *w)
 {
 	static double ratio[MAX_PAIRS];
-	double end = now() + 3 * seconds, t0, t1, t2, get, cpy;
-	unsigned int size = MAX_SIZE;
-	int n = 0;
+	double end = now() + 3 * seconds, get, cpy;
+	int n;
 
-	w->size = size;
-	while (n < MAX_PAIRS && now() < end) {
-		t0 = now();
-		if (n & 1)
-			memcpy(w->copy, w->small_data, size);
-		else if (request(w, "GET", 0))
-			goto failed;
-		t1 = now();
+	w->size = MAX_SIZE;
+	for (n = 0; n < MAX_PAIRS && now() < end; n++) {
 		if (n & 1) {
-			if (request(w, "GET", 0))
-				goto failed;
+			cpy = timed_copy(w);
+			get = timed_get(w);
 		} else {
-			memcpy(w->copy, w->small_data, size);
+			get = timed_get(w);
+			cpy = timed_copy(w);
 		}
-		__asm__ volatile("" : : "r"(w->copy) : "memory");
-		t2 = now();
-		get = n & 1 ? t2 - t1 : t1 - t0;
-		cpy = n & 1 ? t1 - t0 : t2 - t1;
-		ratio[n++] = cpy / get;
+		ratio[n] = cpy / get;
 	}
 	qsort(ratio, n, sizeof(ratio[0]), cmp_double);
 	printf("1 MiB, 1 thread, one request and one memcpy at a time:\n"
 	       "  MB/memcpy %.3f (quartiles %.3f to %.3f, %d pairs)\n",
 	       ratio[n / 2], ratio[n / 4], ratio[3 * n / 4], n);
-	return;
-failed:
-	fprintf(stderr, "azblob-bench: a paired request failed\n");
-	exit(1);
 }
 
 /* Set by run_case() at 1 MiB with 1 thread, printed below the table. */
