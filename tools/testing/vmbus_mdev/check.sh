@@ -73,52 +73,59 @@ fi
 # The test VM ----------------------------------------------------------
 build_progs || { result "user-space test programs build" fail; summary; }
 build_nested || { result "nested guest initramfs build" fail; summary; }
-# vm_results RC LOG OK_NAME FAIL_NAME: one result for the VM run (exit
-# status RC; run-vm.sh has printed its scan report already), then one per
-# "vmtest-result: ok|fail|skip NAME" line the guest tests wrote to LOG.
-vm_results() {
+# What must run, and how many checks each test reports: tests.manifest.
+# Each VM gets its part as a plan, and writes its results as KTAP to a
+# file of their own (run-vm.sh --results); the console is kept for the
+# kernel's messages, the splat scan and KUnit's KTAP.
+manifest=$T/tests.manifest
+plan() {	# plan VM: the manifest's tests for VM, "NAME SCRIPT CHECKS"
+	awk -v vm="$1" '$1 == "guest" && $2 == vm { print $3, $4, $5 }' "$manifest" >"$BUILD/plan-$1"
+	echo "$BUILD/plan-$1"
+}
+# vm_result RC NAME LOG: the VM run as one result (exit status RC;
+# run-vm.sh has printed its scan report already).
+vm_result() {
 	if [ "$1" -eq 0 ]; then
-		result "$3" ok
+		result "$2" ok
 	else
-		tail -30 "$2"
-		result "$4" fail
+		tail -30 "$3"
+		result "$2 (exit $1)" fail
 	fi
-	while read -r status name; do
-		result "$name" "$status"
-	done < <(sed -n 's/^vmtest-result: \([a-z]*\) \(.*\)$/\1 \2/p' "$2" | tr -d '\r')
 }
 
 # About 15 minutes on a quiet machine, over 40 with 35% of its CPU taken by
 # its host (steal). So a long bound on the whole run, and a hang caught by
 # 15 silent minutes on the console (the hung-task detector speaks after 1).
 log=$BUILD/check-vm.log
+rm -f "$log.ktap"
 "$T/run-vm.sh" --kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test" \
 	--load "$BOOT_MODULES" --script "$T/guest/check.sh" --log "$log" \
+	--plan "$(plan check)" --results "$log.ktap" --kmemleak \
 	--timeout 3600 --idle-timeout 900 --mem 3072 >/dev/null
-vmrc=$?
-vm_results $vmrc "$log" "test VM: guest tests, clean console (no splat, no leak)" \
-	"test VM: guest tests, clean console (exit $vmrc)"
+vm_result $? "test VM: guest tests, clean console (no splat, no leak)" "$log"
 
 # The real-guest test, in a VM on Debian's stock kernel: QEMU inside a
 # debug-kernel VM boots its own guest in 200 to 350 s and, now and then,
 # runs it into an early-boot crash (TCG inside TCG); on the stock kernel
 # it boots in about 100 s and has not crashed.
 qlog=$BUILD/check-qemu.log
+rm -f "$qlog.ktap"
 "$T/run-vm.sh" --kernel "/boot/vmlinuz-$(stock_kver)" --modules "$BUILD/stock" \
 	--kmod-root / --kmods "9p 9pnet_virtio vfio vfio_iommu_type1" \
-	--load "$BOOT_MODULES" --script "$T/guest/nested-qemu.sh" --log "$qlog" \
+	--load "$BOOT_MODULES" --script "$T/guest/check.sh" --log "$qlog" \
+	--plan "$(plan qemu)" --results "$qlog.ktap" \
 	--timeout 1800 --mem 2048 --loglevel 5 >/dev/null
-vm_results $? "$qlog" "nested-QEMU VM (stock kernel): guest tests, clean console" \
-	"nested-QEMU VM (stock kernel): guest tests, clean console"
+vm_result $? "nested-QEMU VM (stock kernel): guest tests, clean console" "$qlog"
 
-# KUnit: the kernel's own KTAP parser, with every case counted.
-sed -n '/vmtest-kunit-begin/,/vmtest-kunit-end/p' "$log" | tr -d '\r' >"$BUILD/kunit.log"
-python3 "$T/kunit-count.py" "$src/tools/testing/kunit" "$BUILD/kunit.log" >"$BUILD/kunit.counts"
+# Every result of both VMs and of KUnit, by the kernel's own KTAP parser,
+# held to the manifest (ktap-results.py).
+python3 "$T/ktap-results.py" "$src/tools/testing/kunit" "$manifest" \
+	--kunit "$log" --vm "check=$log.ktap" --vm "qemu=$qlog.ktap" >"$BUILD/ktap.report" 2>&1
 kc=$?
-grep -v '^kunit-counts:' "$BUILD/kunit.counts"
-read -r _ kp kf ks < <(grep '^kunit-counts:' "$BUILD/kunit.counts") || { kp=0 kf=1 ks=0; }
+grep -v '^ktap-counts:' "$BUILD/ktap.report"
+read -r _ kp kf ks < <(grep '^ktap-counts:' "$BUILD/ktap.report") || { kp=0 kf=1 ks=0; }
 passed=$((passed + kp)) failed=$((failed + kf)) skipped=$((skipped + ks))
 if [ $kc -ne 0 ] && [ "$kf" -eq 0 ]; then
-	result "KUnit output parsed" fail
+	result "KTAP results parsed and held to tests.manifest" fail
 fi
 summary

@@ -6,7 +6,8 @@
 #   run-vm.sh --kernel BZIMAGE --modules DIR [--kmod-root DIR] [--kmods "A B"]
 #             [--load "x.ko y.ko"] [--script FILE | --interactive]
 #             [--log FILE] [--timeout SECONDS] [--mem MB] [--loglevel N]
-#             [--smp N] [--idle-timeout SECONDS]
+#             [--smp N] [--idle-timeout SECONDS] [--plan FILE]
+#             [--results FILE] [--kmemleak]
 #
 # --modules DIR holds our .ko files (all are copied into the initramfs, the
 # ones named by --load are loaded at boot, in that order). --kmods names
@@ -20,6 +21,13 @@
 # a hang looks. A busy host slows a run down without silencing it, so a
 # long --timeout with an --idle-timeout tells slow from stuck.
 #
+# Results: the guest writes KTAP (guest/ktap.sh) to its second serial
+# port, kept in --results FILE (default: the log's name plus .ktap).
+# --plan FILE lists the tests the job must run ("NAME SCRIPT CHECKS" a
+# line; check.sh takes it from tests.manifest); every guest script is
+# copied, and one the plan names but that is missing fails in the guest.
+# --kmemleak: the kernel has kmemleak, and the guest fails without it.
+#
 # Exit status: the script's, or non-zero when the run timed out, the guest
 # did not report, or the console shows a kernel splat (see scan-log.sh).
 
@@ -28,6 +36,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kernel="" moddir="" kmodroot="" kmods="" load="" script="" interactive=0
 log="" timeout=600 idle=0 mem=2048 loglevel=7 smp=2
+plan="" results="" kmemleak=0
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -44,6 +53,9 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift ;;
 	--loglevel) loglevel=$2; shift ;;
 	--smp) smp=$2; shift ;;
+	--plan) plan=$2; shift ;;
+	--results) results=$2; shift ;;
+	--kmemleak) kmemleak=1 ;;
 	*) echo "run-vm: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -69,13 +81,14 @@ if [ -n "$kmods" ]; then
 		modprobe -d "$kmodroot" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++' | while read -r path; do
 		n=$((n + 1))
-		dst=$root/lib/kmod-$n.ko
+		name=$(basename "$path")
+		dst=$root/lib/kmod-$n-${name%%.ko*}.ko
 		case "$path" in
 		*.xz) xz -dc "$path" >"$dst" ;;
 		*.zst) zstd -qdc "$path" >"$dst" ;;
 		*) cp "$path" "$dst" ;;
 		esac
-		echo "/lib/kmod-$n.ko" >>"$root/etc/vmtest/kmods"
+		echo "${dst#"$root"}" >>"$root/etc/vmtest/kmods"
 	done
 fi
 
@@ -93,20 +106,27 @@ else
 fi
 # What counts as a kernel report, for init's check of the boot.
 cp "$here/report-patterns" "$root/etc/vmtest/"
-# Guest helpers every script may call.
-cp "$here"/guest/*.sh "$root/vmtest/" 2>/dev/null || true
+# The guest scripts and the helpers they source.
+cp "$here"/guest/*.sh "$root/vmtest/"
+cp "$here/kmemleak-allow" "$root/etc/vmtest/"
+: >"$root/etc/vmtest/plan"
+if [ -n "$plan" ]; then
+	[ -s "$plan" ] || { echo "run-vm: no plan in '$plan'" >&2; exit 2; }
+	grep -v '^#' "$plan" | grep . >"$root/etc/vmtest/plan"
+fi
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.gz"
 
 [ -n "$log" ] || log=$work/console.log
+[ -n "$results" ] || results=$log.ktap
 # Unknown key=value parameters reach init as environment variables.
 # no_timer_check: on a busy host TCG can deliver the first timer ticks too
 # late for the IO-APIC timer check, which then panics ("IO-APIC + timer
 # doesn't work!"). KVM, Hyper-V and VMware guests skip it the same way.
 append="console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=$loglevel no_timer_check"
-append+=" VMTEST_HOST_BUILD=$(cd "$here/../../.." && pwd)/.build"
+append+=" VMTEST_HOST_BUILD=$(cd "$here/../../.." && pwd)/.build VMTEST_KMEMLEAK=$kmemleak"
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "$smp" -m "$mem"
-	-no-reboot -display none -monitor none -serial stdio
+	-no-reboot -display none -monitor none -serial stdio -serial "file:$results"
 	-kernel "$kernel" -initrd "$work/initramfs.gz" -append "$append"
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap)
 
@@ -148,7 +168,7 @@ run_qemu() {
 }
 
 # Logs of crashed boots from an earlier run would mislead.
-rm -f "$log".boot*-splat
+rm -f "$log".boot*-splat "$results".boot*-splat
 run_qemu
 # Under TCG a kernel sometimes crashes at early boot, before any of our
 # code is loaded. Seen: the debug kernel's KASAN wild-memory-access in
@@ -163,6 +183,7 @@ run_qemu
 boots=1
 while [ $boots -lt 3 ] && "$here/scan-log.sh" --boot-only "$log"; do
 	cp "$log" "$log.boot$boots-splat"
+	cp "$results" "$results.boot$boots-splat" 2>/dev/null || true
 	echo "run-vm: kernel report during boot, before any vmbus_mdev code loaded;" \
 		"kept in $log.boot$boots-splat; boot $((boots + 1)) of at most 3" >&2
 	boots=$((boots + 1))

@@ -14,7 +14,7 @@ build_modules test "$kout"
 build_progs
 build_nested
 args=(--kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test"
-	--load "$BOOT_MODULES" --mem 3072)
+	--load "$BOOT_MODULES" --mem 3072 --kmemleak)
 if [ "${1:-}" = --script ]; then
 	exec "$T/run-vm.sh" "${args[@]}" --script "$2" --log "$BUILD/vm.log" --timeout 1800
 fi
