@@ -9,7 +9,10 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/wait.h>
 #include <linux/vmbus_mdev.h>
 
@@ -24,9 +27,13 @@ struct ct {
 	struct vmbus_mdev_cdev *rc;
 	atomic_t opens, releases, ioctls, revokes;
 	atomic_t wrong_file_data;
-	/* CT_IOC_SLEEP sleeps here until woken by revoke */
+	/*
+	 * CT_IOC_SLEEP: signals @sleeping, sleeps in @wq until woken by
+	 * revoke, signals @woken, then stays in the call until the test
+	 * completes @proceed, and sets @ioctl_returned on its way out.
+	 */
 	wait_queue_head_t wq;
-	struct completion sleeping;
+	struct completion sleeping, woken, proceed;
 	bool ioctl_returned;
 };
 
@@ -60,8 +67,9 @@ static long ct_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return -ENOTTY;
 	complete(&ct->sleeping);
 	wait_event(ct->wq, vmbus_mdev_cdev_revoked(ct->rc));
-	/* Give a revoke that does not wait for us the chance to return. */
-	msleep(100);
+	/* Still inside the call, until the test has seen revoke wait for it. */
+	complete(&ct->woken);
+	wait_for_completion(&ct->proceed);
 	WRITE_ONCE(ct->ioctl_returned, true);
 	return -EINTR;
 }
@@ -90,6 +98,8 @@ static int ct_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ct);
 	init_waitqueue_head(&ct->wq);
 	init_completion(&ct->sleeping);
+	init_completion(&ct->woken);
+	init_completion(&ct->proceed);
 	parent = fx_new_device(test);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(parent));
 	ct->rc = vmbus_mdev_cdev_create(parent, &ct_ops, ct, 0600, CT_NODE);
@@ -172,12 +182,58 @@ static int ct_sleeper(void *data)
 	return 0;
 }
 
-/* Revoke wakes a sleeping call through the owner, and waits for it. */
+/* Runs vmbus_mdev_cdev_revoke() in a thread of its own. */
+struct ct_revoker {
+	struct ct *ct;
+	struct completion started, returned;
+	bool saw_ioctl_returned;	/* when revoke returned */
+};
+
+static int ct_revoker_fn(void *data)
+{
+	struct ct_revoker *r = data;
+
+	complete(&r->started);
+	vmbus_mdev_cdev_revoke(r->ct->rc);
+	r->saw_ioctl_returned = READ_ONCE(r->ct->ioctl_returned);
+	complete(&r->returned);
+	return 0;
+}
+
+/*
+ * Until @t is off the CPU, asleep (or gone: a thread that has exited is
+ * not running either), polling every millisecond for up to @ms.
+ */
+static bool ct_wait_not_running(struct task_struct *t, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	while (task_is_running(t)) {
+		if (time_after(jiffies, end))
+			return false;
+		usleep_range(1000, 2000);
+	}
+	return true;
+}
+
+/*
+ * Revoke wakes a sleeping call through the owner, and waits for it: the
+ * call, once woken, stays in the owner until the test lets it go, and the
+ * revoking thread must then be asleep with revoke not yet returned.
+ */
 static void cdev_revoke_drains_calls(struct kunit *test)
 {
 	struct ct *ct = test->priv;
 	struct file *f = ct_open_node(test);
-	struct task_struct *t;
+	struct task_struct *t, *rt;
+	struct ct_revoker *r;
+	bool woken, asleep;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->ct = ct;
+	init_completion(&r->started);
+	init_completion(&r->returned);
 
 	get_file(f);	/* the sleeper's reference */
 	t = kthread_run(ct_sleeper, f, "ct_sleeper");
@@ -185,10 +241,41 @@ static void cdev_revoke_drains_calls(struct kunit *test)
 	get_task_struct(t);
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&ct->sleeping, 5 * HZ), 0);
 
-	vmbus_mdev_cdev_revoke(ct->rc);
-	KUNIT_EXPECT_TRUE(test, READ_ONCE(ct->ioctl_returned));
-	KUNIT_EXPECT_EQ(test, atomic_read(&ct->releases), 1);
+	rt = kthread_run(ct_revoker_fn, r, "ct_revoker");
+	if (IS_ERR(rt)) {
+		/* Revoke here, so that the sleeper is let go and can end. */
+		complete(&ct->proceed);
+		vmbus_mdev_cdev_revoke(ct->rc);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(rt));
+		goto out;
+	}
+	get_task_struct(rt);
+	wait_for_completion(&r->started);
 
+	woken = wait_for_completion_timeout(&ct->woken, 5 * HZ);
+	KUNIT_EXPECT_TRUE_MSG(test, woken, "revoke did not wake the sleeping call");
+	if (woken) {
+		/* The call is parked inside the owner: revoke must wait. */
+		asleep = ct_wait_not_running(rt, 5000);
+		KUNIT_EXPECT_TRUE_MSG(test, asleep, "the revoking thread never slept");
+		KUNIT_EXPECT_FALSE_MSG(test, completion_done(&r->returned),
+				       "revoke returned with a call still inside the owner");
+	} else {
+		/* Let the sleeper end all the same (revoked is set). */
+		wake_up_all(&ct->wq);
+	}
+	complete(&ct->proceed);
+	/* Unbounded past the report: the thread uses @r and @ct until it ends. */
+	if (!wait_for_completion_timeout(&r->returned, 5 * HZ)) {
+		KUNIT_FAIL(test, "revoke still running 5 s after the call returned");
+		wait_for_completion(&r->returned);
+	}
+	KUNIT_EXPECT_TRUE(test, r->saw_ioctl_returned);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->releases), 1);
+	kthread_stop(rt);
+	put_task_struct(rt);
+
+out:
 	kthread_stop(t);
 	put_task_struct(t);
 	fput(f);

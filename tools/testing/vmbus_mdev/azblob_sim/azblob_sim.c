@@ -24,6 +24,8 @@
  *   rescind  write 1: the host takes the channel away now, with whatever
  *            is in flight; the parent goes as on a VMBus rescind
  *   offer    write 1: the host offers the channel again (fresh parent)
+ *   answer   write 1: the host answers now, as "normal" would have, every
+ *            request that "never" held back so far
  *
  * The device is bound to the platform driver "azblob_sim", which plays the
  * VMBus-side driver: its probe opens the channel and adds the parent, its
@@ -327,6 +329,25 @@ static int sim_rescind(struct sim *sim)
 	return 0;
 }
 
+/*
+ * Answer the requests "never" held back. Their work was never queued, so
+ * none of it can be running; each is queued once (its fault changes), and
+ * whoever takes a job off the list owns it, as in sim_work().
+ */
+static void sim_answer_held(struct sim *sim)
+{
+	struct sim_job *job;
+
+	spin_lock(&sim->jobs_lock);
+	list_for_each_entry(job, &sim->jobs, node) {
+		if (job->fault != SIM_NEVER)
+			continue;
+		job->fault = SIM_NORMAL;
+		queue_delayed_work(sim->wq, &job->work, 0);
+	}
+	spin_unlock(&sim->jobs_lock);
+}
+
 static int sim_offer(struct sim *sim)
 {
 	struct azblob_parent *ap;
@@ -423,6 +444,18 @@ static const struct file_operations offer_fops = {
 	.write = offer_write,
 };
 
+static ssize_t answer_write(struct file *file, const char __user *ubuf,
+			    size_t len, loff_t *ppos)
+{
+	sim_answer_held(file->private_data);
+	return len;
+}
+
+static const struct file_operations answer_fops = {
+	.open = simple_open,
+	.write = answer_write,
+};
+
 /* The VMBus-side driver: probe opens the channel, remove closes it. */
 static int sim_probe(struct platform_device *pdev)
 {
@@ -489,6 +522,7 @@ static int __init sim_init(void)
 	debugfs_create_file("fault", 0600, sim->debugfs, sim, &fault_fops);
 	debugfs_create_file("rescind", 0200, sim->debugfs, sim, &rescind_fops);
 	debugfs_create_file("offer", 0200, sim->debugfs, sim, &offer_fops);
+	debugfs_create_file("answer", 0200, sim->debugfs, sim, &answer_fops);
 	return 0;
 
 err_pdev:

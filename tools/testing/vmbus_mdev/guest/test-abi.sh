@@ -5,42 +5,33 @@
 # layout and modes, UUID input rules, errnos, available_instances,
 # remove semantics, concurrent removers, bind/unbind/driver_override,
 # uevent order, parent unregister with children and re-registration.
-# Each check prints "vmtest-result: ok|fail NAME".
+# Each check is one KTAP result (ktap.sh).
+
+prefix=abi
+. /vmtest/vfio-lib.sh
 
 P0=/sys/devices/platform/vmbus_mdev_test.0
 P1=/sys/devices/platform/vmbus_mdev_test.1
 SMALL=$P0/mdev_supported_types/test-small
-BUS=/sys/bus/vmbus_mdev
 U1=3c1f3a7e-5e7d-4d2b-9a8b-7d1e2f3a4b5c
 U2=5a0e2d11-0b6c-4f8e-8a3d-0c9b1e2f3a4d
 U3=7b2c9e44-1d3a-4c5b-9e6f-2a1b3c4d5e6f
-status=0
-
-result() {	# result ok|fail NAME [detail]
-	echo "vmtest-result: $1 abi: $2"
-	if [ "$1" != ok ]; then
-		[ -n "$3" ] && echo "abi: $2: $3"
-		status=1
-	fi
-}
-check() {	# check NAME COMMAND...
-	name=$1
-	shift
-	if "$@"; then result ok "$name"; else result fail "$name"; fi
-}
-# write FILE VALUE: prints "ok" or the errno text of the failed write
-write() { "$VMTEST_PROGS/sysfs-write" "$1" "$2"; }
-expect() {	# expect NAME WANT FILE VALUE
-	got=$(write "$3" "$4")
-	if [ "$got" = "$2" ]; then result ok "$1"; else result fail "$1" "want '$2', got '$got'"; fi
-}
 mode() { stat -c %a "$1"; }
 
-insmod "$VMTEST_MODDIR/vmbus_mdev_testvendor.ko" || { result fail "load test vendor"; exit 1; }
+check "load test vendor" insmod "$VMTEST_MODDIR/vmbus_mdev_testvendor.ko" || exit 1
 
+# Every uevent, in order, as "ACTION DEVICE MDEV_STATE".
+rm -f /tmp/uevents
 uevent sh -c 'echo "$ACTION ${DEVPATH##*/} $MDEV_STATE" >>/tmp/uevents' &
 uevent_pid=$!
-sleep 1
+# The listener is up once a uevent sent for the purpose reaches the file:
+# a "change" of parent 1, sent again at each poll (one sent before the
+# listener's socket was bound is lost). Nothing below looks at those.
+listening() {
+	echo change >$P1/uevent
+	grep -q "^change vmbus_mdev_test\.1 *$" /tmp/uevents 2>/dev/null
+}
+check "uevent listener ready" wait_until 20 listening
 
 # Layout and permissions -------------------------------------------------
 check "type directory files" test -f $SMALL/create -a -f $SMALL/name -a \
@@ -95,11 +86,13 @@ check "available_instances back to 1" [ "$(cat $SMALL/available_instances)" = 1 
 expect "uuid reusable at once" ok $SMALL/create $U2
 
 # Concurrent removers: exactly one succeeds.
+rm -f /tmp/rm.*
 for i in 1 2 3 4; do
 	(write $BUS/devices/$U2/remove 1 >/tmp/rm.$i) &
 done
-wait_removers() { for i in 1 2 3 4; do while [ ! -s /tmp/rm.$i ]; do sleep 1; done; done; }
-wait_removers
+# Each writes one line when its write returned (the file exists before).
+removers_done() { for i in 1 2 3 4; do [ -s /tmp/rm.$i ] || return 1; done; }
+check "concurrent removers: all four return" wait_until 30 removers_done
 check "concurrent removers: exactly one succeeds" [ "$(cat /tmp/rm.* | grep -cx ok)" = 1 ]
 
 # Probe failure passes the driver's errno through, leaves nothing -------
@@ -128,12 +121,16 @@ check "back on A" [ "$(basename "$(readlink $D/driver)")" = vmbus_mdev_test_a ]
 # at all for a create that failed. ---------------------------------------
 expect "create for uevent check" ok $SMALL/create $U2
 expect "remove for uevent check" ok $BUS/devices/$U2/remove 1
-sleep 1
 events() { grep " $1" /tmp/uevents | awk '{print $1}' | tr '\n' ' '; }
+# events_are UUID WANT: the device's uevent actions so far are WANT
+events_are() { [ "$(events "$1")" = "$2" ]; }
 CYCLE="add bind unbind remove "
+# The listener writes each uevent as it comes: wait for the last one.
 check "uevents: add then bind for each create, unbind then remove for each remove" \
-	[ "$(events $U2)" = "$CYCLE$CYCLE$CYCLE" ]
-check "no uevent for the failed create" [ "$(events $U3)" = "$CYCLE" ]
+	wait_until 20 events_are $U2 "$CYCLE$CYCLE$CYCLE"
+echo "abi: uevents of $U2: $(events $U2)"
+# U3's uevents all came before U2's last (one listener, in order).
+check "no uevent for the failed create" events_are $U3 "$CYCLE"
 
 # Parent unregister with children, while a device file is held open ------
 expect "child 2" ok $SMALL/create $U2
@@ -141,19 +138,40 @@ expect "child 3" ok $P0/mdev_supported_types/test-bulk/create $U3
 exec 3<$BUS/devices/$U3/uevent
 ON=/sys/module/vmbus_mdev_testvendor/parameters/online
 expect "unregister parents with children and an open file" ok $ON 0
-check "children gone" [ "$(ls $BUS/devices | wc -l)" = 0 ]
+check "children gone" [ -d $BUS/devices -a "$(ls $BUS/devices | wc -l)" = 0 ]
 check "class link gone" test ! -e /sys/class/vmbus_mdev_bus/vmbus_mdev_test.0
-check "held file now fails" sh -c "! cat <&3 >/dev/null 2>&1"
+# held_enodev: fd 3 is still the removed device's uevent file, open, and a
+# read of it fails with ENODEV: kernfs_seq_start() (fs/kernfs/file.c), as
+# the attribute's node is no longer active.
+held_enodev() {
+	case "$(readlink /proc/$$/fd/3)" in
+	*/$U3/uevent*) ;;
+	*) echo "abi: fd 3 is '$(readlink /proc/$$/fd/3)'"; return 1 ;;
+	esac
+	! cat <&3 >/dev/null 2>/tmp/held.err || return 1
+	cat /tmp/held.err
+	grep -q "No such device" /tmp/held.err
+}
+check "held file now fails with ENODEV" held_enodev
 exec 3<&-
 expect "register again" ok $ON 1
-sleep 1
-check "MDEV_STATE uevents" sh -c "grep -q 'change vmbus_mdev_test.0 unregistered' /tmp/uevents && \
-	grep -q 'change vmbus_mdev_test.0 registered' /tmp/uevents"
+mdev_state_events() {
+	grep -q '^change vmbus_mdev_test.0 unregistered$' /tmp/uevents &&
+		grep -q '^change vmbus_mdev_test.0 registered$' /tmp/uevents
+}
+check "MDEV_STATE uevents" wait_until 20 mdev_state_events
 check "fresh parent has full instances" [ "$(cat $SMALL/available_instances)" = 2 ]
 expect "same uuid on the fresh parent" ok $SMALL/create $U1
 expect "remove on the fresh parent" ok $BUS/devices/$U1/remove 1
 
 kill $uevent_pid
-rmmod vmbus_mdev_testvendor || { result fail "unload test vendor"; status=1; }
-check "test vendor unloaded with devices" test ! -e $P0
+# Unload with a device on each parent: the vendor's exit removes them.
+expect "a device on parent 0 before the unload" ok $SMALL/create $U1
+expect "a device on parent 1 before the unload" ok \
+	$P1/mdev_supported_types/test-small/create $U2
+check "unload test vendor with devices" rmmod vmbus_mdev_testvendor
+check "its devices gone with it" [ ! -e $BUS/devices/$U1 -a ! -e $BUS/devices/$U2 ]
+check "its parents gone with it" [ ! -e $P0 -a ! -e $P1 -a \
+	! -e /sys/class/vmbus_mdev_bus/vmbus_mdev_test.0 -a \
+	! -e /sys/class/vmbus_mdev_bus/vmbus_mdev_test.1 ]
 exit $status

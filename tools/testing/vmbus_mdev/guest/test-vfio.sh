@@ -4,7 +4,7 @@
 # The VFIO bus driver and the vmbus_mtty sample from user space: the type
 # ABI and shared port pool, a full VFIO client session, remove while the
 # device is held, driver switching. The real QEMU guest is nested-qemu.sh.
-# Each check prints "vmtest-result: ok|fail NAME".
+# Each check is one KTAP result (ktap.sh).
 
 . /vmtest/vfio-lib.sh
 
@@ -33,16 +33,21 @@ client_results vfio "$VMTEST_PROGS/vfio-client" $D test
 rm -f /tmp/ready
 "$VMTEST_PROGS/vfio-client" $D hold /tmp/ready 60 >/tmp/hold.log 2>&1 &
 holder=$!
-wait_for_file /tmp/ready 20
-start=$(date +%s)
-got=$(write $D/remove 1)
-took=$(($(date +%s) - start))
+check "holder has the device open" wait_for_file /tmp/ready 20
+rm -f /tmp/remove.ms
+got=$(SYSFS_WRITE_MS=/tmp/remove.ms write $D/remove 1)
+took=$(cat /tmp/remove.ms 2>/dev/null)
 wait $holder
 hrc=$?
 check "remove while held returns" [ "$got" = ok ]
 check "holder got the request eventfd" grep -q "ok request received" /tmp/hold.log
 check "holder exited cleanly" [ $hrc -eq 0 ]
-check "remove returned promptly (${took}s)" [ $took -le 10 ]
+# The reference is the kernel's: vfio_unregister_group_dev() asks the
+# holder (our request callback) at once, then again every 10 s (HZ * 10).
+# A remove served by the first request returns as soon as the holder has
+# closed; one that needed the second takes 10 s or more, and one with no
+# request at all the holder's 60 s. The bound is halfway to the second.
+check "remove returned promptly (${took} ms, first request: < 5000)" [ "${took:-99999}" -lt 5000 ]
 check "device gone after remove" [ ! -e $D ]
 check "pool refilled" [ "$(cat $T2/available_instances)" = 8 ]
 expect "UUID free again" ok $T2/create $U1
@@ -67,7 +72,7 @@ expect "create a single-port card" ok $T1/create $U2
 client_results "vfio single port" "$VMTEST_PROGS/vfio-client" $BUS/devices/$U2 test
 
 # A vendor without VFIO ops cannot be bound, even by driver_override.
-insmod "$VMTEST_MODDIR/vmbus_mdev_testvendor.ko"
+check "load test vendor" insmod "$VMTEST_MODDIR/vmbus_mdev_testvendor.ko"
 TU=7b2c9e44-1d3a-4c5b-9e6f-2a1b3c4d5e70
 TD=$BUS/devices/$TU
 expect "create a test-vendor instance" ok \
@@ -77,7 +82,7 @@ expect "override it to vmbus_mdev_vfio" ok $TD/driver_override vmbus_mdev_vfio
 expect "vfio refuses a vendor without VFIO ops" "No such device" $VDRV/bind $TU
 check "left unbound" [ ! -e $TD/driver ]
 expect "remove the test-vendor instance" ok $TD/remove 1
-rmmod vmbus_mdev_testvendor
+check "unload test vendor" rmmod vmbus_mdev_testvendor
 
 # Unloading the vendor removes both cards through the VFIO driver.
 check "unload vmbus_mtty with cards" rmmod vmbus_mtty

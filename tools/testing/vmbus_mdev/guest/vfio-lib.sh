@@ -10,18 +10,28 @@ U1=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
 U2=83b8f4f2-509f-382f-3c1e-e6bfe0fa1002
 status=0
 prefix=${prefix:-vfio}
+. /vmtest/ktap.sh
 
-result() {	# result ok|fail NAME [detail]
-	echo "vmtest-result: $1 $prefix: $2"
-	if [ "$1" != ok ]; then
+# result ok|fail|skip NAME [detail]: one KTAP result; a failure's detail
+# goes to the console, and the script's exit status becomes 1. A failure
+# in a subshell is counted by ktap.sh even though status is lost there.
+result() {
+	ktap_result "$1" "$2"
+	echo "$prefix: $1 $2"
+	if [ "$1" = fail ]; then
 		[ -n "$3" ] && echo "$prefix: $2: $3"
 		status=1
 	fi
 }
-check() {	# check NAME COMMAND...
+check() {	# check NAME COMMAND...: one result, and COMMAND's success
 	name=$1
 	shift
-	if "$@"; then result ok "$name"; else result fail "$name"; fi
+	if "$@"; then
+		result ok "$name"
+	else
+		result fail "$name"
+		return 1
+	fi
 }
 # write FILE VALUE: prints "ok" or the errno text of the failed write
 write() { "$VMTEST_PROGS/sysfs-write" "$1" "$2"; }
@@ -51,6 +61,22 @@ pins() {
 	echo 1 >/proc/sys/vm/stat_refresh
 	awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 } END { print a - r }' /proc/vmstat
 }
+# wait_pins WANT SECONDS: until two reads of pins in a row, 0.1 s apart,
+# are both WANT; fails when SECONDS pass first. Pages of a request whose
+# last reference goes in the channel's callback, or after its caller left,
+# are unpinned later in a worker, so a single read can be early; and one
+# read at WANT on the way to another value does not pass. The last read
+# is left in $pins_last, for the failure's message.
+pins_steady_at() {
+	local prev=$pins_last
+
+	pins_last=$(pins)
+	[ "$pins_last" = "$1" ] && [ "$prev" = "$1" ]
+}
+wait_pins() {
+	pins_last=""
+	wait_until "$2" pins_steady_at "$1"
+}
 # client_results NAME COMMAND...: one result per "vfio-client: ok|FAIL" line,
 # and one for the client's exit status (so a crash cannot pass).
 client_results() {
@@ -58,23 +84,17 @@ client_results() {
 	shift
 	"$@" >/tmp/client.log 2>&1
 	rc=$?
-	sed -n 's/^vfio-client: ok \(.*\)$/\1/p' /tmp/client.log | while read -r c; do
-		echo "vmtest-result: ok $prefix: $name: $c"
-	done
-	if grep -q "^vfio-client: FAIL" /tmp/client.log; then
-		sed -n 's/^vfio-client: FAIL \([^:]*\).*$/\1/p' /tmp/client.log | while read -r c; do
-			echo "vmtest-result: fail $prefix: $name: $c"
-		done
-		cat /tmp/client.log
-	fi
+	# In the order the client made them; no subshell, so status holds.
+	sed -n 's/^vfio-client: ok \(.*\)$/ok \1/p; s/^vfio-client: FAIL \([^:]*\).*$/fail \1/p' \
+		/tmp/client.log >/tmp/client.results
+	while read -r st c; do
+		result "$st" "$name: $c"
+	done </tmp/client.results
+	grep -q "^vfio-client: FAIL" /tmp/client.log && cat /tmp/client.log
 	check "$name: client exit status" [ $rc -eq 0 ]
 }
-# vfio_load: the VFIO bus driver and the sample vendor.
+# vfio_load: the VFIO bus driver and the sample vendor, two checks.
 vfio_load() {
-	if ! grep -q "^vmbus_mdev_vfio " /proc/modules; then
-		insmod "$VMTEST_MODDIR/vmbus_mdev_vfio.ko" || { result fail "load vmbus_mdev_vfio"; return 1; }
-	fi
-	if ! grep -q "^vmbus_mtty " /proc/modules; then
-		insmod "$VMTEST_MODDIR/vmbus_mtty.ko" || { result fail "load vmbus_mtty"; return 1; }
-	fi
+	check "load vmbus_mdev_vfio" insmod "$VMTEST_MODDIR/vmbus_mdev_vfio.ko" &&
+		check "load vmbus_mtty" insmod "$VMTEST_MODDIR/vmbus_mtty.ko"
 }

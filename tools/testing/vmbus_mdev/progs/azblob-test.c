@@ -259,6 +259,8 @@ TEST_F(azblob, other_credentials)
 		_exit(do_req(self->fd, &r) == -EACCES ? 0 : 1);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* A child killed by a signal has no exit status: not a pass. */
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
@@ -293,25 +295,34 @@ TEST(concurrent_processes_and_threads)
 	int p, status, failed = 0;
 
 	for (p = 0; p < PROCS; p++) {
-		if (!fork()) {
+		pid_t pid = fork();
+
+		ASSERT_GE(pid, 0);
+		if (!pid) {
 			struct worker w[THREADS];
 			pthread_t t[THREADS];
 			int fd = node_open(), i, fails = 0;
 
 			for (i = 0; i < THREADS; i++) {
 				w[i] = (struct worker){ .fd = fd, .proc = p, .thread = i };
-				pthread_create(&t[i], NULL, worker_fn, &w[i]);
+				/* A thread that did not start did no round trip. */
+				if (pthread_create(&t[i], NULL, worker_fn, &w[i]))
+					w[i].failures = -1;
 			}
 			for (i = 0; i < THREADS; i++) {
+				if (w[i].failures < 0) {
+					fails++;
+					continue;
+				}
 				pthread_join(t[i], NULL);
 				fails += w[i].failures;
 			}
 			_exit(fd < 0 || fails ? 1 : 0);
 		}
 	}
+	/* Each child exits 0, by itself; a missing child is a failure too. */
 	for (p = 0; p < PROCS; p++) {
-		wait(&status);
-		if (!WIFEXITED(status) || WEXITSTATUS(status))
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
 			failed++;
 	}
 	EXPECT_EQ(0, failed);

@@ -11,6 +11,9 @@
  * size of the buffer "get" gives the host (default and most: 8190 pages).
  * $AZBLOB_NONBLOCK=1 opens the node O_NONBLOCK (a full quota gives EAGAIN);
  * $AZBLOB_TIME=1 prints how long the request took, "azblob: N ms".
+ * $AZBLOB_FD=N sends the request on the already open file descriptor N
+ * instead of opening NODE (a node held open by the shell across a remove;
+ * NODE is then only a name).
  * Exits 0 when the host answered with
  * status 0, 1 on a host error (its response is printed), 2 on a local one.
  */
@@ -109,7 +112,10 @@ int main(int argc, char **argv)
 	if (posix_memalign((void **)&text, PAGE, PAGE) ||
 	    posix_memalign((void **)&resp, PAGE, PAGE))
 		return 2;
-	fd = open(argv[1], getenv("AZBLOB_NONBLOCK") ? O_RDWR | O_NONBLOCK : O_RDWR);
+	if (getenv("AZBLOB_FD"))
+		fd = atoi(getenv("AZBLOB_FD"));
+	else
+		fd = open(argv[1], getenv("AZBLOB_NONBLOCK") ? O_RDWR | O_NONBLOCK : O_RDWR);
 	if (fd < 0) {
 		fprintf(stderr, "azblob: %s: %s\n", argv[1], strerror(errno));
 		return 2;
