@@ -241,15 +241,21 @@ static void cdev_revoke_drains_calls(struct kunit *test)
 	get_task_struct(t);
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&ct->sleeping, 5 * HZ), 0);
 
-	rt = kthread_run(ct_revoker_fn, r, "ct_revoker");
+	rt = kthread_create(ct_revoker_fn, r, "ct_revoker");
 	if (IS_ERR(rt)) {
 		/* Revoke here, so that the sleeper is let go and can end. */
 		complete(&ct->proceed);
 		vmbus_mdev_cdev_revoke(ct->rc);
-		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(rt));
+		KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(rt));
 		goto out;
 	}
+	/*
+	 * Before it runs: a revoke that does not wait returns at once, and
+	 * the thread may be gone before a reference taken after the start.
+	 * Pairs with the put_task_struct() below.
+	 */
 	get_task_struct(rt);
+	wake_up_process(rt);
 	wait_for_completion(&r->started);
 
 	woken = wait_for_completion_timeout(&ct->woken, 5 * HZ);

@@ -2,28 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0
 """Count every test result of `make check`, and hold it to tests.manifest.
 
-Usage: ktap-results.py KUNIT_TOOL_DIR MANIFEST [--kunit CONSOLE_LOG]
-                       [--vm NAME=RESULTS_FILE ...]
+Usage: ktap-results.py KUNIT_TOOL_DIR TOP [--vm NAME=RESULTS_FILE ...]
 
-Every KTAP document is parsed with the kernel's own kunit_parser
-(tools/testing/kunit), and every leaf result is counted once:
+TOP is the source tree: its tools/testing/vmbus_mdev/tests.manifest says
+what must run, and every guest script and KUnit module in the tree must be
+in it. Each --vm is the KTAP document that test VM NAME wrote to its
+second serial port (guest/ktap.sh): subtest "boot", the manifest's tests
+of that VM in order, subtest "teardown", each with the number of results
+the manifest gives. KUnit suites are in it too: guest/test-kunit.sh
+nests each suite's KTAP from KUnit's debugfs as a result "suite NAME";
+each must be in the manifest with its number of cases, and run once.
 
-- --kunit: a console log of the kernel. Each module load of KUnit prints a
-  document of its own ("KTAP version 1", "1..N", its suites), so the
-  kernel's lines (those with a printk timestamp) are cut into documents at
-  each unindented version line and each is parsed alone; handed the whole
-  log, the parser reads the first document's plan and stops. The boot's
-  empty document of built-in suites ("1..0") is dropped. Every suite must
-  be in the manifest with its number of cases, and run once.
-- --vm NAME=FILE: the KTAP document that test VM NAME wrote to its second
-  serial port (guest/ktap.sh): subtest "boot", the manifest's tests of
-  that VM in order, each with its number of checks, subtest "teardown".
+Every document is parsed with the kernel's own kunit_parser
+(tools/testing/kunit), and every leaf result is counted once. A skip is a
+failure (nothing here is optional), and so is a parse error, a parser
+exception, and any result line past the end of the document's plan.
 
-Prints the kernel parser's report, a line per result ("ktap: ok|FAIL|skip
-WHERE: NAME"), a line per problem with the manifest or the parse, then
-"ktap-counts: PASSED FAILED SKIPPED". Exits 1 when anything failed or
-did not match.
+Prints the kernel parser's report, a line per result ("ktap: ok|FAIL
+WHERE: NAME"), a line per problem, then "ktap-counts: PASSED FAILED
+SKIPPED". Exits 1 when anything failed or did not match.
 """
+import os
 import re
 import sys
 
@@ -41,7 +40,7 @@ def problem(msg):
 
 
 def read_manifest(path):
-    """kunit: {suite: cases}; guest: {vm: [(name, checks)]}."""
+    """kunit: {suite: cases}; guest: {vm: [(name, script, checks)]}."""
     kunit, guest = {}, {}
     with open(path) as f:
         for num, line in enumerate(f, 1):
@@ -51,7 +50,7 @@ def read_manifest(path):
             if words[0] == 'kunit' and len(words) == 3:
                 kunit[words[1]] = int(words[2])
             elif words[0] == 'guest' and len(words) == 5:
-                guest.setdefault(words[1], []).append((words[2], int(words[4])))
+                guest.setdefault(words[1], []).append((words[2], words[3], int(words[4])))
             else:
                 sys.exit(f'{path}:{num}: cannot read "{line.strip()}"')
     return kunit, guest
@@ -64,12 +63,15 @@ def leaves(test, where):
         if test.status == TestStatus.SUCCESS:
             key, word = 'passed', 'ok  '
         elif test.status == TestStatus.SKIPPED:
+            # Counted as skipped, and a failure of its own below.
             key, word = 'skipped', 'skip'
         else:
             key, word = 'failed', 'FAIL'
         counts[key] += 1
         print(f'ktap: {word} {where}: {test.name or "(missing result)"}')
-        return key == 'failed'
+        if key == 'skipped':
+            problem(f'{where}: {test.name}: skipped; nothing in this run is optional')
+        return key != 'passed'
     bad = False
     for sub in test.subtests:
         bad |= leaves(sub, f'{where}/{sub.name}' if sub.subtests else where)
@@ -79,107 +81,127 @@ def leaves(test, where):
     return bad
 
 
+RESULT = re.compile(r'^\s*(ok|not ok) [0-9]+ ')
+
+
+def nodes(test):
+    """The results parsed under test (each took one result line)."""
+    return sum(1 + nodes(sub) for sub in test.subtests)
+
+
 def parse(lines, what):
-    """One KTAP document, by the kernel's parser; parse errors count."""
-    test = kunit_parser.parse_run_tests(lines)
+    """One KTAP document, by the kernel's parser; parse errors count, and
+    so do result lines the parser left unread (past the document's plan,
+    where kunit_parser stops)."""
+    try:
+        test = kunit_parser.parse_run_tests(lines)
+    except Exception as e:  # noqa: BLE001 (any parser failure is ours)
+        problem(f'{what}: the KTAP parser failed: {e!r}')
+        return None
     if test.counts.errors:
         problem(f'{what}: {test.counts.errors} KTAP parse error(s) (see the report above)')
+    given = sum(1 for ln in lines if RESULT.match(ln))
+    if given > nodes(test):
+        problem(f'{what}: {given - nodes(test)} result line(s) past the end of its plan')
     return test
 
 
-def kunit_documents(path):
-    """The KTAP documents among the kernel's lines of a console log."""
-    stamp = re.compile(r'\[\s*[0-9]+\.[0-9]+\] ')
-    docs, cur = [], None
-    with open(path, errors='replace') as f:
-        for raw in f:
-            line = raw.rstrip('\r\n')
-            # The nested guest's console is another kernel's.
-            if line.startswith('nested'):
-                continue
-            # A kernel line may follow, on the same line, the first part
-            # of a line that user space was writing to the console.
-            m = stamp.search(line)
-            if not m:
-                continue
-            text = line[m.end():]
-            if re.match(r'(K?TAP) version [0-9]+$', text):
-                cur = []
-                docs.append(cur)
-            if cur is not None:
-                cur.append(text + '\n')
-    return docs
+def suites_in(test):
+    """KUnit suites nested as results "suite NAME" (guest/test-kunit.sh)."""
+    found = []
+    for sub in test.subtests:
+        if sub.name.startswith('suite ') and len(sub.subtests) == 1:
+            found.append(sub.subtests[0])
+        found.extend(suites_in(sub))
+    return found
 
 
-def check_kunit(path, manifest):
+def check_kunit(docs, manifest):
     seen = {}
-    for doc in kunit_documents(path):
-        plan = next((ln for ln in doc[1:] if ln.strip()), '')
-        if plan.strip() == '1..0':
-            print('ktap: (the boot\'s empty document of built-in suites, "1..0": dropped)')
-            continue
-        for suite in parse(doc, 'KUnit').subtests:
+    for doc in docs:
+        for suite in suites_in(doc):
             if suite.name in seen:
                 problem(f'kunit suite {suite.name}: ran more than once')
-                continue
-            seen[suite.name] = suite
-            leaves(suite, f'kunit/{suite.name}')
+            seen.setdefault(suite.name, suite)
     for name, cases in manifest.items():
         if name not in seen:
             problem(f'kunit suite {name}: did not run (tests.manifest wants {cases} cases)')
-        elif len(seen[name].subtests) != cases:
-            problem(f'kunit suite {name}: {len(seen[name].subtests)} cases, '
-                    f'tests.manifest says {cases}')
+            continue
+        got = leaf_count(seen[name])
+        if got != cases:
+            problem(f'kunit suite {name}: {got} cases, tests.manifest says {cases}')
     for name in seen:
         if name not in manifest:
             problem(f'kunit suite {name}: ran, but is not in tests.manifest')
 
 
+def leaf_count(test):
+    return sum(leaf_count(sub) for sub in test.subtests) if test.subtests else 1
+
+
 def check_vm(vm, path, planned):
+    """The VM's document: its tests in the manifest's order and counts."""
     try:
         with open(path, errors='replace') as f:
             lines = [ln.rstrip('\r\n') + '\n' for ln in f]
     except OSError as e:
         problem(f'VM {vm}: no results ({e})')
-        return
+        return None
     doc = parse(lines, f'VM {vm}')
+    if doc is None:
+        return None
     got = [(t.name, t) for t in doc.subtests]
-    want = [('boot', None)] + planned + [('teardown', None)]
-    for i, (name, checks) in enumerate(want):
+    for i, (name, checks) in enumerate(planned):
         if i >= len(got) or got[i][0] != name:
             problem(f'VM {vm}: test {name} did not run (or not in its place, '
-                    f'{i + 1} of {len(want)}; tests.manifest)')
+                    f'{i + 1} of {len(planned)}; tests.manifest)')
             continue
-        test = got[i][1]
-        if checks is not None and len(test.subtests) != checks:
-            problem(f'VM {vm}: test {name} reported {len(test.subtests)} checks, '
+        results = len(got[i][1].subtests)
+        if results != checks:
+            problem(f'VM {vm}: test {name} reported {results} results, '
                     f'tests.manifest says {checks}')
-    names = [n for n, _ in want]
+    names = [n for n, _ in planned]
     for name, _ in got:
         if name not in names:
             problem(f'VM {vm}: test {name} ran, but is not in tests.manifest')
     for name, test in got:
         leaves(test, f'{vm}/{name}')
+    return doc
+
+
+def check_tree(top, scripts):
+    """Every guest test script of the tree is in the manifest, and every
+    KUnit module of kunit/Kbuild is loaded by guest/test-kunit.sh."""
+    guest = os.path.join(top, 'tools/testing/vmbus_mdev/guest')
+    for name in sorted(os.listdir(guest)):
+        if re.match(r'test-.*\.sh$', name) and name not in scripts:
+            problem(f'guest/{name}: a test script that tests.manifest does not list')
+    with open(os.path.join(guest, 'test-kunit.sh')) as f:
+        loader = f.read()
+    with open(os.path.join(top, 'kunit/Kbuild')) as f:
+        for mod in re.findall(r'^obj-m\s*\+?=\s*(\S+)\.o', f.read(), re.M):
+            if f'{mod}.ko' not in loader:
+                problem(f'kunit/Kbuild: module {mod} is not loaded by guest/test-kunit.sh')
 
 
 def main():
-    kunit, guest = read_manifest(sys.argv[2])
+    top = sys.argv[2]
+    kunit, guest = read_manifest(os.path.join(top, 'tools/testing/vmbus_mdev/tests.manifest'))
+    check_tree(top, {script for tests in guest.values() for _, script, _ in tests})
     args = sys.argv[3:]
-    vms = {}
+    docs = {}
     while args:
-        if args[0] == '--kunit' and len(args) > 1:
-            check_kunit(args[1], kunit)
-        elif args[0] == '--vm' and len(args) > 1 and '=' in args[1]:
+        if args[0] == '--vm' and len(args) > 1 and '=' in args[1]:
             vm, path = args[1].split('=', 1)
-            vms[vm] = path
-            check_vm(vm, path, guest.get(vm, []))
+            planned = [(name, checks) for name, _, checks in guest.get(vm, [])]
+            docs[vm] = check_vm(vm, path, planned)
         else:
-            sys.exit(f'usage: {sys.argv[0]} KUNIT_TOOL_DIR MANIFEST '
-                     '[--kunit LOG] [--vm NAME=FILE ...]')
+            sys.exit(f'usage: {sys.argv[0]} KUNIT_TOOL_DIR TOP [--vm NAME=FILE ...]')
         args = args[2:]
     for vm in guest:
-        if vm not in vms:
+        if vm not in docs:
             problem(f'VM {vm}: tests.manifest names it, but it gave no results')
+    check_kunit([d for d in docs.values() if d is not None], kunit)
     if counts['passed'] == 0:
         problem('no test passed at all')
     print(f"ktap-counts: {counts['passed']} {counts['failed']} {counts['skipped']}")

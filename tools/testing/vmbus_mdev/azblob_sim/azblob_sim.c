@@ -339,7 +339,10 @@ static void sim_answer_held(struct sim *sim)
 	struct sim_job *job;
 
 	spin_lock(&sim->jobs_lock);
+	/* A rescind that has begun owns whatever is left on the list. */
 	list_for_each_entry(job, &sim->jobs, node) {
+		if (sim->closed)
+			break;
 		if (job->fault != SIM_NEVER)
 			continue;
 		job->fault = SIM_NORMAL;

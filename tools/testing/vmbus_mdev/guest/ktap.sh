@@ -16,7 +16,8 @@
 # its result line; the script reports its checks with ktap_result, which
 # numbers them. The count of results and of failures is kept in files
 # under $KTAP_STATE, so checks made in a subshell or a pipeline are
-# numbered and counted like the others.
+# numbered and counted like the others; but one at a time: two checks
+# run at once (in background jobs) could take the same number.
 #
 # The kernel's selftests/kselftest/ktap_helpers.sh prints one flat,
 # unindented document per program and keeps its counts in shell
@@ -64,14 +65,20 @@ ktap_failures() { cat "$KTAP_STATE/failed"; }
 # ktap_nested NAME FILE RC: the (K)TAP document that a program wrote to
 # FILE (a kselftest-harness program, say) as one result with subtests:
 # its lines from the version line on, one level deeper, then the result
-# line NAME, "ok" only when RC is 0. The host's parser checks its plan.
+# line NAME, "ok" only when RC is 0 and FILE has a document at all. The
+# host's parser checks its plan.
 ktap_nested() {
-	local status=ok
+	local status=ok version='^ *\(K\)\{0,1\}TAP version [0-9]*$'
 
-	sed -n '/^ *\(K\)\{0,1\}TAP version [0-9]*$/,$p' "$2" | tr -d '\r' |
-		while IFS= read -r line; do
-			ktap_out "$KTAP_INDENT    $line"
-		done
+	if grep -q "$version" "$2" 2>/dev/null; then
+		sed -n "/$version/,\$p" "$2" | tr -d '\r' |
+			while IFS= read -r line; do
+				ktap_out "$KTAP_INDENT    $line"
+			done
+	else
+		echo "ktap: no KTAP document in $2"
+		status=fail
+	fi
 	[ "$3" -eq 0 ] || status=fail
 	ktap_result $status "$1"
 }

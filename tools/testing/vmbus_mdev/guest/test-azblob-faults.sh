@@ -76,13 +76,13 @@ t=$(sed -n 's/.*(after \([0-9]*\) ms).*/\1/p' /tmp/err)
 check "never-answering host: ETIMEDOUT" grep -q "Connection timed out" /tmp/err
 echo "azfault: timeout 500 ms: the ioctl returned after $t ms (grace 1000 ms)"
 # The wait is wait_event_killable_timeout() of 500 + 1000 ms (msecs_to_jiffies
-# rounds up), so 1500 is exact from below. Above, the bound allows for
-# the wakeup and return under a debug kernel in TCG: the last runs took
-# 1545 ms on a quiet host and 2441 ms with 35% of the CPU stolen by the
-# host, so the upper margin is 955 ms quiet and only 59 ms at 35% steal.
-# A wait without the grace would end at about 500 ms, one without a bound
-# never (this host never answers).
-check "ETIMEDOUT at timeout plus grace (${t} ms, want 1500-2500)" [ "${t:-0}" -ge 1500 -a "${t:-0}" -le 2500 ]
+# rounds up; the sleep can end a jiffy early, and the client's clock
+# also counts the setup before it), so 1400 is safe from below. The bounds
+# are set by what they must catch, not by this machine's speed: a wait
+# without the grace ends at about 500 ms, one without a bound never (this
+# host never answers). The last runs took 1545 ms on a quiet host and
+# 2441 ms with 35% of the CPU stolen by the host; 10 s leaves a factor 4.
+check "ETIMEDOUT at timeout plus grace (${t} ms, want 1400-10000)" [ "${t:-0}" -ge 1400 -a "${t:-0}" -le 10000 ]
 check "abandoned request listed in debugfs, alone" [ "$(outstanding_of $UA)" -eq 1 ]
 check "debugfs shows no addresses" sh -c "! grep -qiE '0x|ffff' $DBG/outstanding"
 check "its pages stay pinned while the host may use them" [ "$(pins)" -gt "$base" ]
@@ -136,11 +136,11 @@ got=$(SYSFS_WRITE_MS=/tmp/remove.ms write $BUS/devices/$UA/remove 1)
 t=$(cat /tmp/remove.ms 2>/dev/null)
 check "remove with 8 waiters returns ok" [ "$got" = ok ]
 # Remove waits for no host: it wakes the 8 waiters (revoke) and waits for
-# them to leave the ioctl (SRCU). The last runs took 104 ms on a quiet
-# host and 1289 ms with 35% of the CPU stolen by the host: a margin of
-# 711 ms (1.55 times the slowest). A remove that waited for the requests
-# instead would never return here (the host never answers).
-check "remove returned within 2 s ($t ms)" [ "${t:-99999}" -le 2000 ]
+# them to leave the ioctl (SRCU). A remove that waited for the requests
+# instead would never return here (the host never answers), so the bound
+# only has to be finite: the last runs took 104 ms on a quiet host and
+# 1289 ms with 35% of the CPU stolen by the host; 10 s is 7 times that.
+check "remove returned within 10 s ($t ms)" [ "${t:-99999}" -le 10000 ]
 enodev=0
 i=0
 while [ $i -lt 8 ]; do
@@ -156,9 +156,8 @@ check "every waiter got ENODEV ($enodev of 8)" [ $enodev -eq 8 ]
 check "the node held open across the remove: a request on it gets ENODEV" held_enodev
 # close(2) of the node cannot report an error (it has no flush); what can
 # go wrong is the release of a file the remove already released, which
-# the kernel would report on the console. Here: fd 3 was open until now.
+# the kernel would report on the console (KASAN, refcount warnings).
 exec 3>&-
-check "close after remove: fd 3 closed" [ ! -e /proc/$$/fd/3 ]
 expect "UUID reusable at once" ok $AB/create $UA
 
 # Rescind with 32 requests in flight ------------------------------------

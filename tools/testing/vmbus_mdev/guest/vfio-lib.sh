@@ -41,14 +41,15 @@ expect() {	# expect NAME WANT FILE VALUE
 }
 # wait_until SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds;
 # fails if it has not within SECONDS.
+# The bound is in seconds of /proc/uptime, whatever each try costs.
+uptime_cs() { sed 's/^\([0-9]*\)\.\([0-9][0-9]\).*/\1\2/' /proc/uptime; }
 wait_until() {
-	local tries=$(($1 * 10))
+	local end=$(($(uptime_cs) + $1 * 100))
 
 	shift
 	until "$@"; do
-		[ $tries -le 0 ] && return 1
+		[ "$(uptime_cs)" -lt $end ] || return 1
 		sleep 0.1
-		tries=$((tries - 1))
 	done
 }
 wait_for_file() { wait_until "$2" test -e "$1"; }	# wait_for_file FILE SECONDS
