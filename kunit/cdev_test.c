@@ -235,11 +235,23 @@ static void cdev_revoke_drains_calls(struct kunit *test)
 	init_completion(&r->started);
 	init_completion(&r->returned);
 
-	get_file(f);	/* the sleeper's reference */
-	t = kthread_run(ct_sleeper, f, "ct_sleeper");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_file(f);	/* the sleeper's reference, put at out */
+	t = kthread_create(ct_sleeper, f, "ct_sleeper");
+	if (IS_ERR(t)) {
+		fput(f);
+		KUNIT_FAIL(test, "kthread_create: %ld", PTR_ERR(t));
+		goto out_file;
+	}
+	/* As for the revoker below: pinned before it can run and end. */
 	get_task_struct(t);
-	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&ct->sleeping, 5 * HZ), 0);
+	wake_up_process(t);
+	if (!wait_for_completion_timeout(&ct->sleeping, 5 * HZ)) {
+		KUNIT_FAIL(test, "the call never reached the owner");
+		/* Wherever the sleeper is, revoke and proceed let it end. */
+		complete(&ct->proceed);
+		vmbus_mdev_cdev_revoke(ct->rc);
+		goto out;
+	}
 
 	rt = kthread_create(ct_revoker_fn, r, "ct_revoker");
 	if (IS_ERR(rt)) {
@@ -285,6 +297,7 @@ out:
 	kthread_stop(t);
 	put_task_struct(t);
 	fput(f);
+out_file:
 	ct_close(f);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ct->releases), 1);
 }

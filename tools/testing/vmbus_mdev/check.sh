@@ -76,7 +76,7 @@ build_nested || { result "nested guest initramfs build" fail; summary; }
 # What must run, and how many checks each test reports: tests.manifest.
 # Each VM gets its part as a plan, and writes its results as KTAP to a
 # file of their own (run-vm.sh --results); the console is kept for the
-# kernel's messages, the splat scan and KUnit's KTAP.
+# kernel's messages and the splat scan.
 manifest=$T/tests.manifest
 plan() {	# plan VM: the manifest's tests for VM, "NAME SCRIPT CHECKS"
 	awk -v vm="$1" '$1 == "guest" && $2 == vm && $4 != "init" { print $3, $4, $5 }' \

@@ -5,8 +5,8 @@
 Usage: ktap-results.py KUNIT_TOOL_DIR TOP [--vm NAME=RESULTS_FILE ...]
 
 TOP is the source tree: its tools/testing/vmbus_mdev/tests.manifest says
-what must run, and every guest script and KUnit module in the tree must be
-in it. Each --vm is the KTAP document that test VM NAME wrote to its
+what must run; every guest/test-*.sh must be in it, and every module of
+kunit/Kbuild must be loaded by guest/test-kunit.sh. Each --vm is the KTAP document that test VM NAME wrote to its
 second serial port (guest/ktap.sh): subtest "boot", the manifest's tests
 of that VM in order, subtest "teardown", each with the number of results
 the manifest gives. KUnit suites are in it too: guest/test-kunit.sh
@@ -15,8 +15,9 @@ each must be in the manifest with its number of cases, and run once.
 
 Every document is parsed with the kernel's own kunit_parser
 (tools/testing/kunit), and every leaf result is counted once. A skip is a
-failure (nothing here is optional), and so is a parse error, a parser
-exception, and any result line past the end of the document's plan.
+failure (nothing here is optional), and so is any other directive (TODO,
+XFAIL, ...), a parse error, a parser exception, a test that runs twice,
+and any result line past the end of the document's plan.
 
 Prints the kernel parser's report, a line per result ("ktap: ok|FAIL
 WHERE: NAME"), a line per problem, then "ktap-counts: PASSED FAILED
@@ -82,6 +83,9 @@ def leaves(test, where):
 
 
 RESULT = re.compile(r'^\s*(ok|not ok) [0-9]+ ')
+# Directives kunit_parser does not know (it takes only " # SKIP" as one):
+# each would pass as "ok".
+DIRECTIVE = re.compile(r'^\s*(ok|not ok) [0-9]+ [^#]*#\s*(skip|todo|xfail|xpass|timeout|error)\b', re.I)
 
 
 def nodes(test):
@@ -103,6 +107,10 @@ def parse(lines, what):
     given = sum(1 for ln in lines if RESULT.match(ln))
     if given > nodes(test):
         problem(f'{what}: {given - nodes(test)} result line(s) past the end of its plan')
+    for ln in lines:
+        m = DIRECTIVE.match(ln)
+        if m and not re.search(r' # SKIP', ln):
+            problem(f'{what}: a result with directive "{m.group(2)}", which would pass: {ln.strip()}')
     return test
 
 
@@ -110,9 +118,12 @@ def suites_in(test):
     """KUnit suites nested as results "suite NAME" (guest/test-kunit.sh)."""
     found = []
     for sub in test.subtests:
-        if sub.name.startswith('suite ') and len(sub.subtests) == 1:
+        if not sub.name.startswith('suite '):
+            found.extend(suites_in(sub))
+        elif len(sub.subtests) != 1 or sub.subtests[0].name != sub.name[6:]:
+            problem(f'{sub.name}: holds {[t.name for t in sub.subtests]}, not that one suite')
+        else:
             found.append(sub.subtests[0])
-        found.extend(suites_in(sub))
     return found
 
 
@@ -156,7 +167,9 @@ def check_vm(vm, path, planned):
             problem(f'VM {vm}: test {name} did not run (or not in its place, '
                     f'{i + 1} of {len(planned)}; tests.manifest)')
             continue
-        results = len(got[i][1].subtests)
+        # The parser pads a test that stopped short with nameless
+        # "crashed" results up to its plan: those were never reported.
+        results = sum(1 for t in got[i][1].subtests if t.name)
         if results != checks:
             problem(f'VM {vm}: test {name} reported {results} results, '
                     f'tests.manifest says {checks}')
@@ -164,6 +177,10 @@ def check_vm(vm, path, planned):
     for name, _ in got:
         if name not in names:
             problem(f'VM {vm}: test {name} ran, but is not in tests.manifest')
+    for name in {n for n, _ in got if [m for m, _ in got].count(n) > 1}:
+        problem(f'VM {vm}: test {name} ran more than once')
+    if len(got) > len(planned):
+        problem(f'VM {vm}: {len(got)} tests ran, tests.manifest has {len(planned)}')
     for name, test in got:
         leaves(test, f'{vm}/{name}')
     return doc
@@ -177,11 +194,13 @@ def check_tree(top, scripts):
         if re.match(r'test-.*\.sh$', name) and name not in scripts:
             problem(f'guest/{name}: a test script that tests.manifest does not list')
     with open(os.path.join(guest, 'test-kunit.sh')) as f:
-        loader = f.read()
+        loaded = set(re.findall(r'insmod "\$VMTEST_MODDIR/([A-Za-z0-9_]+)\.ko"', f.read()))
     with open(os.path.join(top, 'kunit/Kbuild')) as f:
-        for mod in re.findall(r'^obj-m\s*\+?=\s*(\S+)\.o', f.read(), re.M):
-            if f'{mod}.ko' not in loader:
-                problem(f'kunit/Kbuild: module {mod} is not loaded by guest/test-kunit.sh')
+        for line in f:
+            m = re.match(r'\s*obj-\S+\s*[+:]?=(.*)', line)
+            for mod in re.findall(r'([A-Za-z0-9_-]+)\.o\b', m.group(1)) if m else []:
+                if mod not in loaded:
+                    problem(f'kunit/Kbuild: module {mod} is not loaded by guest/test-kunit.sh')
 
 
 def main():

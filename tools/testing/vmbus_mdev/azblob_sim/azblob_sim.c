@@ -224,9 +224,13 @@ static void sim_work(struct work_struct *work)
 	char text[256] = "", resp[64] = "";
 	u32 n;
 
-	/* Whoever takes the job off the list owns it; rescind may have. */
+	/*
+	 * Whoever takes the job off the list owns it; rescind may have. Once
+	 * the host is closed nothing is answered: a job still listed is left
+	 * to rescind, which waits for this work to return and frees it.
+	 */
 	spin_lock(&sim->jobs_lock);
-	if (list_empty(&job->node)) {
+	if (list_empty(&job->node) || sim->closed) {
 		spin_unlock(&sim->jobs_lock);
 		return;
 	}
@@ -341,9 +345,7 @@ static void sim_answer_held(struct sim *sim)
 	spin_lock(&sim->jobs_lock);
 	/* A rescind that has begun owns whatever is left on the list. */
 	list_for_each_entry(job, &sim->jobs, node) {
-		if (sim->closed)
-			break;
-		if (job->fault != SIM_NEVER)
+		if (sim->closed || job->fault != SIM_NEVER)
 			continue;
 		job->fault = SIM_NORMAL;
 		queue_delayed_work(sim->wq, &job->work, 0);

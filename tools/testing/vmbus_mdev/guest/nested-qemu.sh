@@ -56,23 +56,29 @@ boot_nested() {
 # "nested| ", which the host scans like its own. A retried boot's console
 # goes to the results file as KTAP diagnostics, out of the scan.
 early_tcg_crash() {
-	local first end card panic
+	local first end card panic c=/tmp/nested-console.clean
 
-	grep -q NESTED $console && return 1
-	panic=$(grep -n "Kernel panic" $console | head -1 | cut -d: -f1)
-	first=$(grep -naE -f /etc/vmtest/report-patterns $console | head -1 | cut -d: -f1)
+	tr -d '\r' <$console >$c
+
+	grep -q NESTED $c && return 1
+	# The panic of an oops that killed the boot CPU's only task.
+	panic=$(grep -nE "Kernel panic - not syncing: (Attempted to kill the idle task!|Fatal exception)$" \
+		$c | head -1 | cut -d: -f1)
+	first=$(grep -naE -f /etc/vmtest/report-patterns $c | head -1 | cut -d: -f1)
 	[ -n "$panic" ] && [ -n "$first" ] || return 1
-	card=$(grep -n "\[4348:3253\]" $console | head -1 | cut -d: -f1)
+	# That first report is an oops, not a warning.
+	sed -n "${first}p" $c | grep -qE "Oops|BUG:|general protection fault" || return 1
+	card=$(grep -n "\[4348:3253\]" $c | head -1 | cut -d: -f1)
 	[ -z "$card" ] || [ "$card" -gt "$panic" ] || return 1
 	# The first report's oops, up to its end marker or the panic.
-	end=$(sed -n "$first,\$p" $console | grep -n -e "---\[ end trace" -e "Kernel panic" |
+	end=$(sed -n "$first,\$p" $c | grep -n -e "---\[ end trace" -e "Kernel panic" |
 		head -1 | cut -d: -f1)
 	[ -n "$end" ] || return 1
 	end=$((first + end - 1))
-	sed -n "$first,${end}p" $console >/tmp/oops
+	sed -n "$first,${end}p" $c >/tmp/oops
 	# Nothing else reported between that oops and the panic.
 	[ "$end" -ge $((panic - 1)) ] ||
-		! sed -n "$((end + 1)),$((panic - 1))p" $console | grep -qE -f /etc/vmtest/report-patterns ||
+		! sed -n "$((end + 1)),$((panic - 1))p" $c | grep -qE -f /etc/vmtest/report-patterns ||
 		return 1
 	! grep -qE "<IRQ>|do_idle" /tmp/oops || return 1
 	grep -qE "(start_kernel|text_poke_early)\+0x" /tmp/oops
@@ -83,9 +89,9 @@ while [ $retries -gt 0 ] && early_tcg_crash; do
 	echo "qemu: the nested kernel crashed in early boot with the known TCG signature," \
 		"before our card was enumerated; booting again ($retries retries left)," \
 		"its console is in the results"
-	ktap_out "    # nested-retried: the known TCG early-boot crash; the oops:"
+	ktap_diag "nested-retried: the known TCG early-boot crash; its console:"
 	while IFS= read -r line; do
-		ktap_out "    # nested-retried| $line"
+		ktap_diag "nested-retried| $line"
 	done <$console
 	kill $qemu 2>/dev/null
 	wait $qemu

@@ -76,8 +76,8 @@ t=$(sed -n 's/.*(after \([0-9]*\) ms).*/\1/p' /tmp/err)
 check "never-answering host: ETIMEDOUT" grep -q "Connection timed out" /tmp/err
 echo "azfault: timeout 500 ms: the ioctl returned after $t ms (grace 1000 ms)"
 # The wait is wait_event_killable_timeout() of 500 + 1000 ms (msecs_to_jiffies
-# rounds up; the sleep can end a jiffy early, and the client's clock
-# also counts the setup before it), so 1400 is safe from below. The bounds
+# rounds up; the sleep can end up to a jiffy early), so 1400 is safe from
+# below. The bounds
 # are set by what they must catch, not by this machine's speed: a wait
 # without the grace ends at about 500 ms, one without a bound never (this
 # host never answers). The last runs took 1545 ms on a quiet host and

@@ -19,10 +19,11 @@ check "load azblob_kunit.ko (its suite runs)" insmod "$VMTEST_MODDIR/azblob_kuni
 # Before the unloads, which remove the suites' debugfs directories.
 for d in /sys/kernel/debug/kunit/*/; do
 	suite=$(basename "$d")
-	cat "$d/results" >"/tmp/kunit-$suite.ktap" 2>&1
 	rc=0
+	cat "$d/results" >"/tmp/kunit-$suite.ktap" 2>&1 || rc=1
 	grep -q "^not ok" "/tmp/kunit-$suite.ktap" && rc=1
 	ktap_nested "suite $suite" "/tmp/kunit-$suite.ktap" $rc
+	[ $rc -eq 0 ] || status=1
 done
 for m in azblob_kunit azure_blob vmbus_mdev_kunit; do
 	check "unload $m" rmmod $m
