@@ -25,18 +25,8 @@ static void bus_is_registered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, n, 0);
 }
 
-static void bus_has_driver_model_hooks(struct kunit *test)
-{
-	KUNIT_EXPECT_NOT_NULL(test, vmbus_mdev_bus_type.match);
-	KUNIT_EXPECT_NOT_NULL(test, vmbus_mdev_bus_type.uevent);
-	KUNIT_EXPECT_NOT_NULL(test, vmbus_mdev_bus_type.probe);
-	KUNIT_EXPECT_NOT_NULL(test, vmbus_mdev_bus_type.remove);
-	KUNIT_EXPECT_TRUE(test, vmbus_mdev_bus_type.driver_override);
-}
-
 static struct kunit_case bus_test_cases[] = {
 	KUNIT_CASE(bus_is_registered),
-	KUNIT_CASE(bus_has_driver_model_hooks),
 	{}
 };
 

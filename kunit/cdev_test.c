@@ -317,11 +317,70 @@ static void cdev_destroy_with_open_file(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ct->releases), 1);
 }
 
+/*
+ * The owner's ops live in the owner's module, which may be unloaded once
+ * destroy has returned, with files still open. Here they are in a buffer
+ * freed right after destroy: every file operation must still answer
+ * -ENODEV without reading them (KASAN would report the read).
+ */
+static void cdev_owner_gone_after_destroy(struct kunit *test)
+{
+	struct ct *ct = test->priv;
+	struct vmbus_mdev_cdev_ops *ops;
+	struct vmbus_mdev_cdev *rc;
+	struct device *parent;
+	loff_t pos = 0;
+	struct file *f;
+
+	ops = kmemdup(&ct_ops, sizeof(ct_ops), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ops);
+	parent = fx_new_device(test);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(parent));
+	rc = vmbus_mdev_cdev_create(parent, ops, ct, 0600, CT_NODE "2");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rc));
+	f = filp_open(CT_PATH "2", O_RDWR, 0);
+	if (IS_ERR(f)) {
+		vmbus_mdev_cdev_destroy(rc);
+		kfree(ops);
+		KUNIT_FAIL(test, "open: %ld", PTR_ERR(f));
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, ct_do_ioctl(f, CT_IOC_PING), 42);
+
+	vmbus_mdev_cdev_destroy(rc);
+	kfree(ops);		/* the owner's module is gone */
+
+	KUNIT_EXPECT_EQ(test, ct_do_ioctl(f, CT_IOC_PING), -ENODEV);
+#ifdef CONFIG_COMPAT
+	KUNIT_EXPECT_EQ(test, f->f_op->compat_ioctl(f, CT_IOC_PING, 0), -ENODEV);
+#endif
+	KUNIT_EXPECT_EQ(test, f->f_op->read(f, NULL, 0, &pos), -ENODEV);
+	KUNIT_EXPECT_EQ(test, f->f_op->write(f, NULL, 0, &pos), -ENODEV);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->releases), 1);
+	ct_close(f);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->releases), 1);
+}
+
+/*
+ * The helper offers no mmap: a mapping set up by an owner's ->mmap could
+ * outlive revoke (the VMA is linked only after ->mmap returns), so the
+ * kernel's mmap path must refuse every node with -ENODEV.
+ */
+static void cdev_offers_no_mmap(struct kunit *test)
+{
+	struct file *f = ct_open_node(test);
+
+	KUNIT_EXPECT_NULL(test, f->f_op->mmap);
+	ct_close(f);
+}
+
 static struct kunit_case cdev_cases[] = {
 	KUNIT_CASE(cdev_node_and_calls),
 	KUNIT_CASE(cdev_revoke_cuts_open_files),
 	KUNIT_CASE(cdev_revoke_drains_calls),
 	KUNIT_CASE(cdev_destroy_with_open_file),
+	KUNIT_CASE(cdev_owner_gone_after_destroy),
+	KUNIT_CASE(cdev_offers_no_mmap),
 	{}
 };
 

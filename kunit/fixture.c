@@ -3,6 +3,8 @@
  * Shared KUnit fixture for the vmbus_mdev core suites; see fixture.h.
  */
 #include <kunit/device.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -20,10 +22,11 @@ static const char * const fx_step_names[VMBUS_MDEV_STEP_NR] = {
 	[VMBUS_MDEV_STEP_ENTER] = "enter",
 	[VMBUS_MDEV_STEP_VENDOR_CREATE] = "vendor_create",
 	[VMBUS_MDEV_STEP_DEVICE_ADD] = "device_add",
-	[VMBUS_MDEV_STEP_PROBED] = "probed",
 	[VMBUS_MDEV_STEP_LINKS] = "links",
-	[VMBUS_MDEV_STEP_ACTIVE] = "active",
 	[VMBUS_MDEV_STEP_UEVENT] = "uevent",
+	[VMBUS_MDEV_STEP_ATTACH] = "attach",
+	[VMBUS_MDEV_STEP_PROBED] = "probed",
+	[VMBUS_MDEV_STEP_ACTIVE] = "active",
 	[VMBUS_MDEV_STEP_LEAVE] = "leave",
 	[VMBUS_MDEV_STEP_INACTIVE] = "inactive",
 	[VMBUS_MDEV_STEP_UNLINK] = "unlink",
@@ -78,15 +81,39 @@ void fx_expect_trace(struct fx *fx, ...)
 	KUNIT_EXPECT_STREQ(fx->test, fx->trace, want);
 }
 
+/* Record what can be seen of @mdev, not what the step's name claims. */
+static void fx_observe(struct fx *fx, struct vmbus_mdev_device *mdev,
+		       enum vmbus_mdev_step step)
+{
+	struct fx_seen *seen = &fx->seen[step];
+	struct kernfs_node *kn;
+
+	seen->called = true;
+	seen->registered = device_is_registered(&mdev->dev);
+	seen->add_sent = mdev->dev.kobj.state_add_uevent_sent;
+	seen->remove_sent = mdev->dev.kobj.state_remove_uevent_sent;
+	seen->bound = !!READ_ONCE(mdev->dev.driver);
+	kn = mdev->dev.kobj.sd ? kernfs_find_and_get(mdev->dev.kobj.sd, "mdev_type") : NULL;
+	seen->linked = !!kn;
+	kernfs_put(kn);
+}
+
 static int fx_step_hook(struct vmbus_mdev_parent *parent,
 			struct vmbus_mdev_device *mdev,
 			enum vmbus_mdev_step step)
 {
 	struct fx *fx = fx_current;
 
-	if (!fx || parent != &fx->parent)
+	if (!fx || (parent != &fx->parent && parent != fx->other))
 		return 0;
 	fx_trace(fx, "%s", fx_step_names[step]);
+	if (fx->observe && mdev)
+		fx_observe(fx, mdev, step);
+	if (step == fx->park_step) {
+		fx->park_step = VMBUS_MDEV_STEP_NR;
+		complete(&fx->parked);
+		wait_for_completion(&fx->release);
+	}
 	if (step == fx->check_step) {
 		if (fx->step_check)
 			fx->step_check(fx, mdev);
@@ -158,9 +185,22 @@ static unsigned int fx_pool_available(struct vmbus_mdev_type *type)
 	return fx_current->pool;
 }
 
+static long fx_node_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct fx *fx = vmbus_mdev_cdev_priv(vmbus_mdev_cdev_of_file(file));
+
+	atomic_inc(&fx->node_calls);
+	return 0;
+}
+
+static const struct vmbus_mdev_cdev_ops fx_node_ops = {
+	.ioctl = fx_node_ioctl,
+};
+
 static int fx_probe(struct vmbus_mdev_device *mdev, char which)
 {
 	struct fx *fx = fx_current;
+	char name[32];
 
 	if (!fx)
 		return -ENODEV;
@@ -168,7 +208,11 @@ static int fx_probe(struct vmbus_mdev_device *mdev, char which)
 	if (which == 'A' && fx->probe_check)
 		fx->probe_check(fx, mdev);
 	fx_maybe_park(fx, FX_PARK_PROBE);
-	return fx->probe_err;
+	if (fx->probe_err || which != 'A' || !fx->with_node)
+		return fx->probe_err;
+	snprintf(name, sizeof(name), "vmbus_mdev_kunit/fx%u", fx_tag(mdev));
+	fx->node = vmbus_mdev_cdev_create(&mdev->dev, &fx_node_ops, fx, 0600, name);
+	return PTR_ERR_OR_ZERO(fx->node);
 }
 
 static void fx_remove(struct vmbus_mdev_device *mdev, char which)
@@ -177,6 +221,24 @@ static void fx_remove(struct vmbus_mdev_device *mdev, char which)
 
 	fx_trace(fx, "%c-%u", which, fx_tag(mdev));
 	fx_maybe_park(fx, FX_PARK_DRIVER_REMOVE);
+	if (which == 'A' && fx->with_node && !IS_ERR_OR_NULL(fx->node)) {
+		/* Never waits for a close: see vmbus_mdev_cdev_revoke(). */
+		vmbus_mdev_cdev_destroy(fx->node);
+		fx->node = NULL;
+	}
+}
+
+/* Driver F: fails once with @probe_err_once, then binds. */
+static int fx_probe_f(struct vmbus_mdev_device *mdev)
+{
+	struct fx *fx = fx_current;
+	int ret;
+
+	if (!fx)
+		return -ENODEV;
+	ret = xchg(&fx->probe_err_once, 0);
+	fx_trace(fx, "F+%u%s", fx_tag(mdev), ret ? "!" : "");
+	return ret;
 }
 
 static int fx_probe_a(struct vmbus_mdev_device *mdev) { return fx_probe(mdev, 'A'); }
@@ -203,7 +265,14 @@ struct vmbus_mdev_driver fx_driver_a = {
 	.driver.name = "vmbus_mdev_kunit_a",
 };
 
+/* B serves the fixture's vendor, but not the instances of its pool type. */
+static bool fx_match_b(struct vmbus_mdev_device *mdev)
+{
+	return mdev->type != &fx_current->type_pool;
+}
+
 struct vmbus_mdev_driver fx_driver_b = {
+	.match = fx_match_b,
 	.probe = fx_probe_b,
 	.remove = fx_remove_b,
 	.id_table = fx_ids_b,
@@ -223,6 +292,39 @@ struct vmbus_mdev_driver fx_driver_late = {
 	.id_table = fx_ids_late,
 	.driver.name = "vmbus_mdev_kunit_late",
 };
+
+static const struct vmbus_mdev_device_id fx_ids_f[] = {
+	{ .device_api = "kunit-api-f" },
+	{}
+};
+
+/* Registered by one test, once per module load, like driver L. */
+bool fx_driver_f_registered;
+struct vmbus_mdev_driver fx_driver_f = {
+	.probe = fx_probe_f,
+	.id_table = fx_ids_f,
+	.driver.name = "vmbus_mdev_kunit_f",
+};
+
+/* Write @val to the file @fmt..., as root in user space would. */
+int fx_write_file(const char *val, const char *fmt, ...)
+{
+	char path[160];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	f = filp_open(path, O_WRONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_write(f, val, strlen(val), &pos);
+	fput(f);
+	return n < 0 ? n : 0;
+}
 
 void fx_uuid(guid_t *uuid, u8 tag)
 {
@@ -285,6 +387,7 @@ int fx_init(struct kunit *test)
 	init_completion(&fx->step_reached);
 	fx->fail_step = VMBUS_MDEV_STEP_NR;
 	fx->check_step = VMBUS_MDEV_STEP_NR;
+	fx->park_step = VMBUS_MDEV_STEP_NR;
 	fx->fail_err = -EIO;
 	fx->pool = 3;
 	fx->type_fixed = (struct vmbus_mdev_type) {
@@ -360,6 +463,7 @@ void fx_thread_start(struct fx *fx, struct fx_thread *t,
 
 	t->fx = fx;
 	t->fn = fn;
+	t->finished = false;
 	init_completion(&t->done);
 	task = kthread_run(fx_thread_fn, t, "vmbus_mdev_fx");
 	KUNIT_ASSERT_FALSE(fx->test, IS_ERR(task));
@@ -381,10 +485,16 @@ int fx_thread_unregister(struct fx_thread *t)
 	return 0;
 }
 
-/* True when @t finished within @ms; false means it is still blocked. */
+/*
+ * True when @t finished within @ms; false means it is still blocked. May
+ * be asked again: once it has finished, the answer stays true.
+ */
 bool fx_thread_finished(struct fx_thread *t, unsigned int ms)
 {
-	return wait_for_completion_timeout(&t->done, msecs_to_jiffies(ms));
+	if (!t->finished)
+		t->finished = wait_for_completion_timeout(&t->done,
+							  msecs_to_jiffies(ms));
+	return t->finished;
 }
 
 void fx_wait_parked(struct fx *fx)
@@ -439,6 +549,8 @@ static int __init fx_module_init(void)
 
 static void __exit fx_module_exit(void)
 {
+	if (fx_driver_f_registered)
+		vmbus_mdev_unregister_driver(&fx_driver_f);
 	if (fx_driver_late_registered)
 		vmbus_mdev_unregister_driver(&fx_driver_late);
 	vmbus_mdev_unregister_driver(&fx_driver_b);

@@ -46,11 +46,20 @@ struct fx {
 	int fail_err;
 	int vendor_create_err;
 	int probe_err;
+	int probe_err_once;	/* driver F's next probe fails with it */
+	struct vmbus_mdev_parent *other;	/* a second parent, also traced */
 	unsigned int vendor_removes;
 
 	enum fx_park park;
+	/* Park the creating (or removing) thread at this core step. */
+	enum vmbus_mdev_step park_step;		/* VMBUS_MDEV_STEP_NR: none */
 	struct completion parked;
 	struct completion release;
+
+	/* Driver A gives each device a node, /dev/vmbus_mdev_kunit/fx<tag>. */
+	bool with_node;
+	struct vmbus_mdev_cdev *node;	/* the last one made */
+	atomic_t node_calls;
 
 	/* Called from the probe of driver A when set, in the probing thread. */
 	void (*probe_check)(struct fx *fx, struct vmbus_mdev_device *mdev);
@@ -59,6 +68,11 @@ struct fx {
 	void (*step_check)(struct fx *fx, struct vmbus_mdev_device *mdev);
 	unsigned int step_checks;
 	struct completion step_reached;
+	/* What the device looked like at each step, recorded when set. */
+	bool observe;
+	struct fx_seen {
+		bool called, registered, add_sent, remove_sent, linked, bound;
+	} seen[VMBUS_MDEV_STEP_NR];
 };
 
 /* A thread running one call, so a test can interleave it with another. */
@@ -70,12 +84,15 @@ struct fx_thread {
 	struct vmbus_mdev_device *mdev;
 	int ret;
 	struct completion done;
+	bool finished;		/* done was seen: fx_thread_finished() */
 };
 
 extern struct vmbus_mdev_driver fx_driver_a;
 extern struct vmbus_mdev_driver fx_driver_b;
 extern struct vmbus_mdev_driver fx_driver_late;
 extern bool fx_driver_late_registered;
+extern struct vmbus_mdev_driver fx_driver_f;
+extern bool fx_driver_f_registered;
 
 int fx_init(struct kunit *test);
 void fx_exit(struct kunit *test);
@@ -87,6 +104,7 @@ void fx_expect_trace(struct fx *fx, ...);
 /* Expect the trace to be the fragments, joined by spaces. */
 #define FX_EXPECT_TRACE(fx, ...) fx_expect_trace(fx, __VA_ARGS__, NULL)
 void fx_uuid(guid_t *uuid, u8 tag);
+int fx_write_file(const char *val, const char *fmt, ...) __printf(2, 3);
 int fx_create(struct fx *fx, struct vmbus_mdev_type *type, u8 tag);
 struct vmbus_mdev_device *fx_find(u8 tag);
 unsigned int fx_count_on_bus(void);

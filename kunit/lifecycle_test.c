@@ -8,9 +8,68 @@
 
 #include "fixture.h"
 
-#define CREATE_1 "alloc uuid enter vendor_create V+1 device_add A+1 probed links active uevent leave"
+#define CREATE_1 "alloc uuid enter vendor_create V+1 device_add links uevent attach A+1 probed active leave"
 #define REMOVE(n) "inactive unlink device_del A-" #n " vendor_remove V-" #n \
 		  " put_instance put_uuid release"
+
+/*
+ * The step markers are only labels: at each one, what can be seen of the
+ * device (registered, uevents sent, links, driver) must be what that point
+ * of the contract says, so moving a real action without its marker fails.
+ */
+struct seen_case {
+	enum vmbus_mdev_step step;
+	const char *name;
+	struct fx_seen want;
+};
+
+#define SEEN(s, r, a, x, l, b) { VMBUS_MDEV_STEP_##s, #s, \
+	{ .called = true, .registered = r, .add_sent = a, .remove_sent = x, \
+	  .linked = l, .bound = b } }
+
+static const struct seen_case seen_cases[] = {
+	/*    step           reg    add    remove linked bound */
+	SEEN(UUID,          false, false, false, false, false),
+	SEEN(VENDOR_CREATE, false, false, false, false, false),
+	SEEN(DEVICE_ADD,    false, false, false, false, false),
+	SEEN(LINKS,         true,  false, false, false, false),
+	SEEN(UEVENT,        true,  false, false, true,  false),
+	SEEN(ATTACH,        true,  true,  false, true,  false),
+	SEEN(PROBED,        true,  true,  false, true,  true),
+	SEEN(ACTIVE,        true,  true,  false, true,  true),
+	SEEN(INACTIVE,      true,  true,  false, true,  true),
+	SEEN(UNLINK,        true,  true,  false, true,  true),
+	SEEN(DEVICE_DEL,    true,  true,  false, false, true),
+	SEEN(VENDOR_REMOVE, false, true,  true,  false, false),
+	SEEN(PUT_UUID,      false, true,  true,  false, false),
+	SEEN(RELEASE,       false, true,  true,  false, false),
+};
+
+static void steps_are_what_they_say(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct vmbus_mdev_device *mdev;
+	unsigned int i;
+
+	fx->observe = true;
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), 0);
+	put_device(&mdev->dev);
+
+	for (i = 0; i < ARRAY_SIZE(seen_cases); i++) {
+		const struct seen_case *c = &seen_cases[i];
+		const struct fx_seen *got = &fx->seen[c->step];
+
+		KUNIT_EXPECT_TRUE_MSG(test, got->called, "%s", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->registered, c->want.registered, "%s registered", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->add_sent, c->want.add_sent, "%s ADD sent", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->remove_sent, c->want.remove_sent, "%s REMOVE sent", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->linked, c->want.linked, "%s linked", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->bound, c->want.bound, "%s bound", c->name);
+	}
+}
 
 static void create_order(struct kunit *test)
 {
@@ -85,14 +144,20 @@ static const struct fault_case fault_cases[] = {
 	{ "device_add", VMBUS_MDEV_STEP_DEVICE_ADD, 0, 0,
 	  "alloc uuid enter vendor_create V+1 device_add vendor_remove V-1 put_instance put_uuid release leave",
 	},
+	{ "links", VMBUS_MDEV_STEP_LINKS, 0, 0,
+	  "alloc uuid enter vendor_create V+1 device_add links device_del vendor_remove V-1 put_instance put_uuid release leave",
+	},
+	{ "uevent", VMBUS_MDEV_STEP_UEVENT, 0, 0,
+	  "alloc uuid enter vendor_create V+1 device_add links uevent unlink device_del vendor_remove V-1 put_instance put_uuid release leave",
+	},
+	{ "attach", VMBUS_MDEV_STEP_ATTACH, 0, 0,
+	  "alloc uuid enter vendor_create V+1 device_add links uevent attach unlink device_del vendor_remove V-1 put_instance put_uuid release leave",
+	},
 	{ "probe_error", VMBUS_MDEV_STEP_NR, 0, -EIO,
-	  "alloc uuid enter vendor_create V+1 device_add A+1 probed device_del vendor_remove V-1 put_instance put_uuid release leave",
+	  "alloc uuid enter vendor_create V+1 device_add links uevent attach A+1 probed unlink device_del vendor_remove V-1 put_instance put_uuid release leave",
 	},
 	{ "probed", VMBUS_MDEV_STEP_PROBED, 0, 0,
-	  "alloc uuid enter vendor_create V+1 device_add A+1 probed device_del A-1 vendor_remove V-1 put_instance put_uuid release leave",
-	},
-	{ "links", VMBUS_MDEV_STEP_LINKS, 0, 0,
-	  "alloc uuid enter vendor_create V+1 device_add A+1 probed links device_del A-1 vendor_remove V-1 put_instance put_uuid release leave",
+	  "alloc uuid enter vendor_create V+1 device_add links uevent attach A+1 probed unlink device_del A-1 vendor_remove V-1 put_instance put_uuid release leave",
 	},
 };
 
@@ -250,6 +315,174 @@ static void uevent_add_only_when_links_exist(struct kunit *test)
 	put_device(&mdev->dev);
 }
 
+/*
+ * What a bus driver's probe error makes of a create. "Not mine" (-ENODEV,
+ * -ENXIO) leaves the device created and unbound, as the driver model does
+ * when no driver takes a device; a kernel-internal code never reaches the
+ * writer of "create"; any other error fails the create with it.
+ */
+struct probe_case {
+	const char *name;
+	int probe_err;
+	int create_ret;
+};
+
+static const struct probe_case probe_cases[] = {
+	{ "EIO", -EIO, -EIO },
+	{ "ENOMEM", -ENOMEM, -ENOMEM },
+	{ "ENODEV-not-mine", -ENODEV, 0 },
+	{ "ENXIO-not-mine", -ENXIO, 0 },
+	{ "EPROBE_DEFER", -EPROBE_DEFER, -EAGAIN },
+};
+
+static void probe_case_desc(const struct probe_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(probe, probe_cases, probe_case_desc);
+
+static void probe_error_reaches_create(struct kunit *test)
+{
+	const struct probe_case *c = test->param_value;
+	struct fx *fx = test->priv;
+	struct vmbus_mdev_device *mdev;
+
+	fx->probe_err = c->probe_err;
+	KUNIT_EXPECT_EQ(test, fx_create(fx, &fx->type_fixed, 1), c->create_ret);
+	mdev = fx_find(1);
+	if (c->create_ret) {
+		KUNIT_EXPECT_NULL(test, mdev);
+		KUNIT_EXPECT_EQ(test, vmbus_mdev_type_available(&fx->type_fixed), 2);
+		KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
+		if (mdev)
+			put_device(&mdev->dev);
+		return;
+	}
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+	KUNIT_EXPECT_NULL(test, mdev->dev.driver);
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), 0);
+	put_device(&mdev->dev);
+}
+
+/*
+ * Registering a parent that is registered already, with other types, is
+ * refused before anything of the live parent is touched.
+ */
+static void reregister_live_parent_refused(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct vmbus_mdev_type *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	struct vmbus_mdev_device *mdev;
+	struct device *dev;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	*other = (struct vmbus_mdev_type) {
+		.sysfs_name = "other", .device_api = FX_API, .max_instances = 1,
+	};
+	dev = fx_new_device(test);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+
+	KUNIT_ASSERT_EQ(test, vmbus_mdev_register_parent(&fx->parent, dev,
+							 fx->parent.ops, &other, 1),
+			-EBUSY);
+	KUNIT_EXPECT_NULL(test, other->dir);
+	/* The live parent is untouched: its child is still listed and goes. */
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&fx->parent.children), 1);
+	mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), 0);
+	put_device(&mdev->dev);
+}
+
+/* Run fx_create() with the @nth allocation of this task failing. */
+static int create_failing_nth(struct fx *fx, unsigned int nth, bool *reached)
+{
+	int ret;
+
+	fx_trace_reset(fx);
+	WRITE_ONCE(current->fail_nth, nth);
+	ret = fx_create(fx, &fx->type_fixed, 1);
+	*reached = !READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
+	return ret;
+}
+
+/*
+ * The kernel's own fault injection, not the seam (guest/test-kunit.sh has
+ * set failslab's ignore-gfp-wait to N first): every allocation a create
+ * makes (the core's, the driver core's in device_add() and in the
+ * links, the vendor's) fails in turn. Each failed create returns -ENOMEM
+ * and leaves nothing: no device, the instance and UUID free, every vendor
+ * create undone. A create whose failed allocation was not its own to
+ * report (a uevent's buffer, the driver core's "driver" link) succeeds
+ * with a complete device. Among the points are real failures inside
+ * device_add() and between the two links.
+ */
+static void create_fails_at_every_allocation(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	unsigned int nth, failed = 0, in_device_add = 0, in_links = 0;
+	struct vmbus_mdev_device *mdev;
+	bool reached = true;
+	int ret;
+
+	for (nth = 1; reached && nth < 4096; nth++) {
+		ret = create_failing_nth(fx, nth, &reached);
+		mdev = fx_find(1);
+		if (ret) {
+			failed++;
+			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "allocation %u", nth);
+			KUNIT_EXPECT_NULL_MSG(test, mdev, "allocation %u", nth);
+			KUNIT_EXPECT_EQ(test, vmbus_mdev_type_available(&fx->type_fixed), 2);
+			KUNIT_EXPECT_EQ_MSG(test, !!strstr(fx->trace, "V+1"),
+					    !!strstr(fx->trace, "V-1"), "%s", fx->trace);
+			in_device_add += !!strstr(fx->trace, "device_add vendor_remove");
+			in_links += !!strstr(fx->trace, "links device_del");
+		} else {
+			KUNIT_ASSERT_NOT_NULL_MSG(test, mdev, "allocation %u", nth);
+			KUNIT_EXPECT_TRUE(test, device_is_registered(&mdev->dev));
+			KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), 0);
+		}
+		if (mdev)
+			put_device(&mdev->dev);
+	}
+	kunit_info(test, "%u allocations, %u failed the create (%u in device_add, %u in the links)",
+		   nth - 2, failed, in_device_add, in_links);
+	KUNIT_EXPECT_FALSE(test, reached);
+	KUNIT_EXPECT_GT(test, failed, 0);
+	KUNIT_EXPECT_GT(test, in_device_add, 0);
+	KUNIT_EXPECT_GT(test, in_links, 0);
+	/* And afterwards a create goes through. */
+	KUNIT_EXPECT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+}
+
+/* Remove cannot fail: with any of its allocations failing it still removes. */
+static void remove_survives_every_allocation(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct vmbus_mdev_device *mdev;
+	bool reached = true;
+	unsigned int nth;
+
+	for (nth = 1; reached && nth < 4096; nth++) {
+		KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+		mdev = fx_find(1);
+		KUNIT_ASSERT_NOT_NULL(test, mdev);
+		WRITE_ONCE(current->fail_nth, nth);
+		KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), 0);
+		reached = !READ_ONCE(current->fail_nth);
+		WRITE_ONCE(current->fail_nth, 0);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(mdev->state), VMBUS_MDEV_GONE);
+		KUNIT_EXPECT_FALSE(test, device_is_registered(&mdev->dev));
+		put_device(&mdev->dev);
+	}
+	kunit_info(test, "%u allocations in a remove", nth - 2);
+	KUNIT_EXPECT_GT(test, nth, 2);
+	KUNIT_EXPECT_EQ(test, fx->vendor_removes, nth - 1);
+}
+
 /* UUID input classes, as mdev takes them. */
 struct uuid_case {
 	const char *in;
@@ -318,6 +551,7 @@ static void types_and_parent_sysfs(struct kunit *test)
 
 static struct kunit_case lifecycle_cases[] = {
 	KUNIT_CASE(create_order),
+	KUNIT_CASE(steps_are_what_they_say),
 	KUNIT_CASE(remove_order),
 	KUNIT_CASE(unregister_removes_children_newest_first),
 	KUNIT_CASE_PARAM(fault_at_every_create_step, fault_gen_params),
@@ -326,6 +560,10 @@ static struct kunit_case lifecycle_cases[] = {
 	KUNIT_CASE(second_remove_gets_enodev),
 	KUNIT_CASE(uevent_add_only_when_links_exist),
 	KUNIT_CASE(uuid_input_rules),
+	KUNIT_CASE_PARAM(probe_error_reaches_create, probe_gen_params),
+	KUNIT_CASE(reregister_live_parent_refused),
+	KUNIT_CASE(create_fails_at_every_allocation),
+	KUNIT_CASE(remove_survives_every_allocation),
 	KUNIT_CASE(types_and_parent_sysfs),
 	{}
 };

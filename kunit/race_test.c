@@ -8,6 +8,8 @@
  * lets a thread through that it must hold back.
  */
 #include <kunit/device.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/module.h>
 
 #include "fixture.h"
@@ -15,6 +17,8 @@
 #define REMOVE(n) "inactive unlink device_del A-" #n " vendor_remove V-" #n \
 		  " put_instance put_uuid release"
 #define STILL_BLOCKED_MS 100
+/* Where a create is parked for a driver to be registered meanwhile. */
+#define RACE_FOREIGN_PROBE_STEP VMBUS_MDEV_STEP_ATTACH
 
 /*
  * Start unregister in @u while another thread is parked inside the parent,
@@ -53,12 +57,12 @@ static void probe_sees_created_device(struct kunit *test)
 	mdev = fx_find(1);
 	KUNIT_ASSERT_NOT_NULL(test, mdev);
 	KUNIT_EXPECT_NOT_NULL(test, vmbus_mdev_get_vendor_data(mdev));
-	KUNIT_EXPECT_EQ(test, READ_ONCE(mdev->state), VMBUS_MDEV_CREATING);
-	/* Not announced, and not removable until it is. */
-	KUNIT_EXPECT_TRUE(test, dev_get_uevent_suppress(&mdev->dev));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mdev->state), VMBUS_MDEV_ATTACHING);
+	/* Announced before any driver saw it, and not removable yet. */
+	KUNIT_EXPECT_TRUE(test, mdev->dev.kobj.state_add_uevent_sent);
 	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(mdev), -EBUSY);
 	FX_EXPECT_TRACE(fx,
-			"alloc uuid enter vendor_create V+1 device_add A+1");
+			"alloc uuid enter vendor_create V+1 device_add links uevent attach A+1");
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(t, 10000));
@@ -82,8 +86,8 @@ static void create_then_unregister(struct kunit *test)
 
 	release_and_join(fx, c, u);
 	FX_EXPECT_TRACE(fx,
-			"alloc uuid enter vendor_create V+1 unregister device_add A+1",
-			"probed links active uevent leave drained",
+			"alloc uuid enter vendor_create V+1 unregister device_add",
+			"links uevent attach A+1 probed active leave drained",
 			REMOVE(1),
 			"types_gone");
 	KUNIT_EXPECT_EQ(test, fx_count_on_bus(), 0);
@@ -138,29 +142,35 @@ static void remove_then_unregister(struct kunit *test)
 	put_device(&r->mdev->dev);
 }
 
-/* A user remove that arrives while unregister is under way: -ENODEV. */
+/*
+ * A user remove that arrives while unregister is under way gets -ENODEV,
+ * but only once unregister has removed the device: its UUID is free then.
+ */
 static void unregister_then_remove(struct kunit *test)
 {
 	struct fx *fx = test->priv;
 	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
-	struct vmbus_mdev_device *first;
+	struct fx_thread *r = fx_thread_alloc(fx, NULL, 0);
 
 	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
 	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 2), 0);
-	first = fx_find(1);
-	KUNIT_ASSERT_NOT_NULL(test, first);
+	r->mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, r->mdev);
 
 	fx->park = FX_PARK_DRIVER_REMOVE;
 	fx_thread_start(fx, u, fx_thread_unregister);
 	fx_wait_parked(fx);		/* inside A-2: newest goes first */
 
-	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(first), -ENODEV);
+	fx_thread_start(fx, r, fx_thread_remove);
+	KUNIT_EXPECT_FALSE(test, fx_thread_finished(r, STILL_BLOCKED_MS));
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
+	KUNIT_EXPECT_EQ(test, r->ret, -ENODEV);
 	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 2);
 	KUNIT_EXPECT_EQ(test, fx_count_on_bus(), 0);
-	put_device(&first->dev);
+	put_device(&r->mdev->dev);
 }
 
 /*
@@ -211,7 +221,7 @@ static void rebind_with_old_handle(struct kunit *test)
 	vmbus_mdev_unregister_parent(&fx->parent);
 	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&fx->parent.lock));
 	KUNIT_EXPECT_FALSE(test, device_is_registered(&old->dev));
-	KUNIT_EXPECT_EQ(test, READ_ONCE(old->state), VMBUS_MDEV_REMOVING);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(old->state), VMBUS_MDEV_GONE);
 
 	KUNIT_ASSERT_EQ(test, fx_register(fx), 0);
 	KUNIT_EXPECT_EQ(test, vmbus_mdev_type_available(&fx->type_fixed), 2);
@@ -228,44 +238,172 @@ static void rebind_with_old_handle(struct kunit *test)
 	put_device(&new->dev);
 }
 
-/* Unregister never waits for a reference held by user space. */
-static void unregister_with_held_reference(struct kunit *test)
+/*
+ * Unregister never waits for a file of a bus driver's revocable node that
+ * user space keeps open: the real holder of a device, not just a
+ * reference. The open file then gets -ENODEV, and its close is harmless.
+ */
+static void unregister_with_open_node(struct kunit *test)
 {
 	struct fx *fx = test->priv;
 	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
 	struct vmbus_mdev_device *held;
+	struct file *f;
 
+	fx->with_node = true;
 	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
-	held = fx_find(1);	/* as an open file would */
+	held = fx_find(1);
 	KUNIT_ASSERT_NOT_NULL(test, held);
+	f = filp_open("/dev/vmbus_mdev_kunit/fx1", O_RDWR, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(f), "open: %ld", PTR_ERR(f));
+	KUNIT_EXPECT_EQ(test, f->f_op->unlocked_ioctl(f, 0, 0), 0);
 
 	fx_thread_start(fx, u, fx_thread_unregister);
 	KUNIT_EXPECT_TRUE(test, fx_thread_finished(u, 10000));
 	KUNIT_EXPECT_FALSE(test, device_is_registered(&held->dev));
 	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
+	KUNIT_EXPECT_EQ(test, f->f_op->unlocked_ioctl(f, 0, 0), -ENODEV);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fx->node_calls), 1);
+	fput(f);
+	flush_delayed_fput();
 	put_device(&held->dev);
 }
 
-/* Of concurrent removers exactly one succeeds. */
+/*
+ * Of concurrent removers exactly one succeeds, and the others return only
+ * when the winner is done: the UUID and the instance are free again, so a
+ * create right after any remove returns cannot get -EEXIST.
+ */
 static void concurrent_removers_one_wins(struct kunit *test)
 {
 	struct fx *fx = test->priv;
 	struct fx_thread *r = fx_thread_alloc(fx, NULL, 0);
+	struct fx_thread *l = fx_thread_alloc(fx, NULL, 0);
 
 	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
 	r->mdev = fx_find(1);
 	KUNIT_ASSERT_NOT_NULL(test, r->mdev);
+	l->mdev = r->mdev;
 
 	fx->park = FX_PARK_DRIVER_REMOVE;
 	fx_thread_start(fx, r, fx_thread_remove);
 	fx_wait_parked(fx);
-	KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(r->mdev), -ENODEV);
+	fx_thread_start(fx, l, fx_thread_remove);
+	KUNIT_EXPECT_FALSE(test, fx_thread_finished(l, STILL_BLOCKED_MS));
 
 	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(l, 10000));
+	KUNIT_EXPECT_EQ(test, l->ret, -ENODEV);
+	/* The loser is back: the UUID must be free, whatever the winner does. */
+	KUNIT_EXPECT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
 	KUNIT_EXPECT_EQ(test, r->ret, 0);
 	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
 	put_device(&r->mdev->dev);
+}
+
+/* Steps of a create at which its device is on the bus already. */
+static const enum vmbus_mdev_step create_steps_on_bus[] = {
+	VMBUS_MDEV_STEP_LINKS, VMBUS_MDEV_STEP_PROBED, VMBUS_MDEV_STEP_ACTIVE,
+	VMBUS_MDEV_STEP_UEVENT, VMBUS_MDEV_STEP_LEAVE,
+};
+
+static const char * const create_step_names[] = {
+	"links", "probed", "active", "uevent", "leave",
+};
+
+static void create_step_desc(const enum vmbus_mdev_step *step, char *desc)
+{
+	strscpy(desc, create_step_names[step - create_steps_on_bus],
+		KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(create_step, create_steps_on_bus, create_step_desc);
+
+/*
+ * A remove racing a create, with the creator parked at each step after
+ * device_add(): the remover finds the device by its UUID, as root writing
+ * "remove" would. It must not take the device away from a creator that
+ * still uses it: either it gets -EBUSY, or the create is done with the
+ * device and user space has had its ADD (a REMOVE before the ADD leaves
+ * udev with a device that no longer exists).
+ */
+static void remove_racing_create(struct kunit *test)
+{
+	const enum vmbus_mdev_step *step = test->param_value;
+	struct fx *fx = test->priv;
+	struct fx_thread *c = fx_thread_alloc(fx, &fx->type_fixed, 1);
+	struct fx_thread *r = fx_thread_alloc(fx, NULL, 0);
+	bool add_sent;
+
+	fx->park_step = *step;
+	fx_thread_start(fx, c, fx_thread_create);
+	fx_wait_parked(fx);
+	r->mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, r->mdev);
+	add_sent = r->mdev->dev.kobj.state_add_uevent_sent;
+
+	fx_thread_start(fx, r, fx_thread_remove);
+	if (fx_thread_finished(r, STILL_BLOCKED_MS) && !r->ret)
+		KUNIT_EXPECT_TRUE_MSG(test, add_sent,
+				      "removed before its KOBJ_ADD was sent");
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(c, 10000));
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(r, 10000));
+	KUNIT_EXPECT_EQ(test, c->ret, 0);
+	if (r->ret) {
+		KUNIT_EXPECT_EQ(test, r->ret, -EBUSY);
+		KUNIT_EXPECT_EQ(test, vmbus_mdev_remove(r->mdev), 0);
+	}
+	KUNIT_EXPECT_TRUE(test, r->mdev->dev.kobj.state_remove_uevent_sent);
+	KUNIT_EXPECT_EQ(test, fx_count_on_bus(), 0);
+	put_device(&r->mdev->dev);
+}
+
+/*
+ * A driver registered while a create is in progress probes the device in
+ * its own thread and fails; that is not the create's error. The creator's
+ * own probe of the same driver then succeeds, and so does the create.
+ */
+static void foreign_probe_error_is_not_the_creates(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct vmbus_mdev_type *type = kunit_kzalloc(test, sizeof(*type), GFP_KERNEL);
+	struct vmbus_mdev_parent *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	struct fx_thread *c = fx_thread_alloc(fx, NULL, 1);
+	struct vmbus_mdev_device *mdev;
+	struct device *dev;
+
+	KUNIT_ASSERT_NOT_NULL(test, type);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	/* Once per module load: a driver name stays taken until its release. */
+	KUNIT_ASSERT_FALSE(test, fx_driver_f_registered);
+	*type = (struct vmbus_mdev_type) {
+		.sysfs_name = "f", .device_api = "kunit-api-f", .max_instances = 1,
+	};
+	c->type = type;
+	dev = fx_new_device(test);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, vmbus_mdev_register_parent(other, dev,
+							 fx->parent.ops, &type, 1), 0);
+	fx->other = other;
+
+	fx->park_step = RACE_FOREIGN_PROBE_STEP;
+	fx_thread_start(fx, c, fx_thread_create);
+	fx_wait_parked(fx);
+	fx->probe_err_once = -EIO;
+	KUNIT_ASSERT_EQ(test, vmbus_mdev_register_driver(&fx_driver_f), 0);
+	fx_driver_f_registered = true;
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(c, 10000));
+	KUNIT_EXPECT_EQ(test, c->ret, 0);
+	mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+	KUNIT_EXPECT_PTR_EQ(test, mdev->dev.driver, &fx_driver_f.driver);
+	put_device(&mdev->dev);
+	vmbus_mdev_unregister_parent(other);
+	fx->other = NULL;
 }
 
 /*
@@ -313,8 +451,10 @@ static struct kunit_case race_cases[] = {
 	KUNIT_CASE(unregister_then_remove),
 	KUNIT_CASE(remove_vs_vendor_unload),
 	KUNIT_CASE(rebind_with_old_handle),
-	KUNIT_CASE(unregister_with_held_reference),
+	KUNIT_CASE(unregister_with_open_node),
 	KUNIT_CASE(concurrent_removers_one_wins),
+	KUNIT_CASE_PARAM(remove_racing_create, create_step_gen_params),
+	KUNIT_CASE(foreign_probe_error_is_not_the_creates),
 	KUNIT_CASE(creates_do_not_serialise),
 	{}
 };

@@ -4,20 +4,23 @@
  *
  * A device node whose backing instance can go away while files are open:
  * once vmbus_mdev_cdev_revoke() returns, every operation on a file that is
- * still open fails with -ENODEV (close still works), mappings are zapped,
- * and the owner's callbacks are never called again. Removal therefore
+ * still open fails with -ENODEV (close still works), and the owner's
+ * callbacks and ops are never read again, so the owner's module may go
+ * while files are open. The helper offers no mmap: a VMA is linked into
+ * the file's mapping only after ->mmap returns, so a mapping made by an
+ * owner racing revoke would survive it. Removal therefore
  * never waits for user space to close anything; it waits only for calls
  * already running, which the owner's revoke callback makes return.
  *
- * Every operation runs inside an SRCU read section; revoke marks the node
- * dead, lets the owner wake its sleepers, and waits for the readers. Each
+ * Every operation runs inside an SRCU read section and reads the owner's
+ * ops only there, after checking that the node is alive; revoke marks the
+ * node dead, lets the owner wake its sleepers, and waits for the readers. Each
  * open file gets exactly one release from the owner: at close, or during
  * revoke for files still open then.
  */
 #include <linux/cdev.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
-#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
@@ -170,16 +173,24 @@ static int rc_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * The file operations below run in the calling task's context. Each reads
+ * rc->ops, the owner's memory, only inside the read section and only
+ * after rc_dead() said no: once revoke has waited for the readers, the
+ * owner may be gone.
+ */
 static long rc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct vmbus_mdev_cdev_file *rf = to_rf(file);
-	long ret;
+	const struct vmbus_mdev_cdev_ops *ops;
+	long ret = -ENODEV;
 	int idx;
 
-	if (!rf->rc->ops->ioctl)
-		return -ENOTTY;
 	idx = srcu_read_lock(&rf->rc->srcu);
-	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->ioctl(file, cmd, arg);
+	if (!rc_dead(rf)) {
+		ops = rf->rc->ops;
+		ret = ops->ioctl ? ops->ioctl(file, cmd, arg) : -ENOTTY;
+	}
 	srcu_read_unlock(&rf->rc->srcu, idx);
 	return ret;
 }
@@ -189,13 +200,16 @@ static long rc_compat_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
 	struct vmbus_mdev_cdev_file *rf = to_rf(file);
-	long ret;
+	const struct vmbus_mdev_cdev_ops *ops;
+	long ret = -ENODEV;
 	int idx;
 
-	if (!rf->rc->ops->compat_ioctl)
-		return -ENOTTY;
 	idx = srcu_read_lock(&rf->rc->srcu);
-	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->compat_ioctl(file, cmd, arg);
+	if (!rc_dead(rf)) {
+		ops = rf->rc->ops;
+		ret = ops->compat_ioctl ? ops->compat_ioctl(file, cmd, arg) :
+					  -ENOTTY;
+	}
 	srcu_read_unlock(&rf->rc->srcu, idx);
 	return ret;
 }
@@ -205,13 +219,15 @@ static ssize_t rc_read(struct file *file, char __user *buf, size_t len,
 		       loff_t *ppos)
 {
 	struct vmbus_mdev_cdev_file *rf = to_rf(file);
-	ssize_t ret;
+	const struct vmbus_mdev_cdev_ops *ops;
+	ssize_t ret = -ENODEV;
 	int idx;
 
-	if (!rf->rc->ops->read)
-		return -EINVAL;
 	idx = srcu_read_lock(&rf->rc->srcu);
-	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->read(file, buf, len, ppos);
+	if (!rc_dead(rf)) {
+		ops = rf->rc->ops;
+		ret = ops->read ? ops->read(file, buf, len, ppos) : -EINVAL;
+	}
 	srcu_read_unlock(&rf->rc->srcu, idx);
 	return ret;
 }
@@ -220,26 +236,15 @@ static ssize_t rc_write(struct file *file, const char __user *buf, size_t len,
 			loff_t *ppos)
 {
 	struct vmbus_mdev_cdev_file *rf = to_rf(file);
-	ssize_t ret;
+	const struct vmbus_mdev_cdev_ops *ops;
+	ssize_t ret = -ENODEV;
 	int idx;
 
-	if (!rf->rc->ops->write)
-		return -EINVAL;
 	idx = srcu_read_lock(&rf->rc->srcu);
-	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->write(file, buf, len, ppos);
-	srcu_read_unlock(&rf->rc->srcu, idx);
-	return ret;
-}
-
-static int rc_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct vmbus_mdev_cdev_file *rf = to_rf(file);
-	int idx, ret;
-
-	if (!rf->rc->ops->mmap)
-		return -ENODEV;
-	idx = srcu_read_lock(&rf->rc->srcu);
-	ret = rc_dead(rf) ? -ENODEV : rf->rc->ops->mmap(file, vma);
+	if (!rc_dead(rf)) {
+		ops = rf->rc->ops;
+		ret = ops->write ? ops->write(file, buf, len, ppos) : -EINVAL;
+	}
 	srcu_read_unlock(&rf->rc->srcu, idx);
 	return ret;
 }
@@ -254,7 +259,6 @@ static const struct file_operations rc_fops = {
 #endif
 	.read = rc_read,
 	.write = rc_write,
-	.mmap = rc_mmap,
 	.llseek = noop_llseek,
 };
 
@@ -361,11 +365,13 @@ EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_create);
  *
  * New calls fail with -ENODEV at once. Then @rc->ops->revoke runs, to wake
  * calls sleeping in the owner; revoke waits for every call in flight to
- * return, releases (through @ops->release) every file still open, and
- * zaps their mappings. Once it returns the owner is never called again
- * for this node; closing the files later only frees the helper's state.
- * Never waits for user space to close a file. May be called more than
- * once.
+ * return and releases (through @ops->release) every file still open.
+ * Once it returns the owner is never called again for this node, nor its
+ * ops read; closing the files later only frees the helper's state. Never
+ * waits for user space to close a file; it does wait for an owner call in
+ * flight, which is bounded only if the owner's calls are (an owner call
+ * stuck on user memory that never faults in holds revoke with it). May be
+ * called more than once.
  */
 void vmbus_mdev_cdev_revoke(struct vmbus_mdev_cdev *rc)
 {
@@ -386,7 +392,6 @@ void vmbus_mdev_cdev_revoke(struct vmbus_mdev_cdev *rc)
 	/* No call is running and none can start: release what is left. */
 	mutex_lock(&rc->files_lock);
 	list_for_each_entry(rf, &rc->files, node) {
-		unmap_mapping_range(rf->file->f_mapping, 0, 0, 1);
 		if (!rf->released) {
 			WRITE_ONCE(rf->released, true);
 			if (rc->ops->release)

@@ -18,6 +18,13 @@ EXPORT_SYMBOL_IF_KUNIT(vmbus_mdev_step_hook);
 #define to_vmbus_mdev_driver(drv) \
 	container_of_const(drv, struct vmbus_mdev_driver, driver)
 
+/*
+ * Runs in any task, without the device lock (bind_store(),
+ * __driver_attach()), on a device that may be in device_del() while its
+ * parent unregisters and the vendor frees the type: so it reads only what
+ * the device owns. The driver's own @match needs the parent and runs in
+ * vmbus_mdev_probe() instead.
+ */
 static int vmbus_mdev_match(struct device *dev, const struct device_driver *drv)
 {
 	struct vmbus_mdev_device *mdev = to_vmbus_mdev_device(dev);
@@ -27,15 +34,19 @@ static int vmbus_mdev_match(struct device *dev, const struct device_driver *drv)
 
 	/* An administrator's driver_override wins over the id table. */
 	ret = device_match_driver_override(dev, drv);
+	/* But not before its ADD: vmbus_mdev_attach() probes it after that. */
+	if (READ_ONCE(mdev->state) == VMBUS_MDEV_CREATING)
+		return 0;
 	if (ret >= 0)
 		return ret;
 
 	for (id = mdrv->id_table; id && id->device_api; id++)
-		if (!strcmp(id->device_api, mdev->type->device_api))
-			return mdrv->match ? mdrv->match(mdev) : 1;
+		if (!strcmp(id->device_api, mdev->device_api))
+			return 1;
 	return 0;
 }
 
+/* Runs in any task, like match, and likewise reads only the device. */
 static int vmbus_mdev_uevent(const struct device *dev,
 			     struct kobj_uevent_env *env)
 {
@@ -43,29 +54,39 @@ static int vmbus_mdev_uevent(const struct device *dev,
 		container_of_const(dev, struct vmbus_mdev_device, dev);
 	int ret;
 
-	ret = add_uevent_var(env, "MDEV_TYPE=%s", kobject_name(&mdev->type->dir->kobj));
+	ret = add_uevent_var(env, "MDEV_TYPE=%s", mdev->type_name);
 	if (ret)
 		return ret;
-	return add_uevent_var(env, "MODALIAS=vmbus_mdev:%s",
-			      mdev->type->device_api);
+	return add_uevent_var(env, "MODALIAS=vmbus_mdev:%s", mdev->device_api);
 }
 
+/*
+ * Runs with the device lock held, in the task that binds: the creator
+ * (vmbus_mdev_attach()), a driver's registration, or a write to bind or
+ * drivers_probe. The device is registered and not dead (the driver core
+ * checks), so its parent and vendor are alive.
+ */
 static int vmbus_mdev_probe(struct device *dev)
 {
 	struct vmbus_mdev_device *mdev = to_vmbus_mdev_device(dev);
 	struct vmbus_mdev_driver *drv = to_vmbus_mdev_driver(dev->driver);
+	enum vmbus_mdev_state state = READ_ONCE(mdev->state);
 	int ret;
 
+	device_lock_assert(dev);
 	/* A remover owns the device; a late bind must not start using it. */
-	if (READ_ONCE(mdev->state) == VMBUS_MDEV_REMOVING)
+	if (state == VMBUS_MDEV_REMOVING || state == VMBUS_MDEV_GONE)
+		return -ENODEV;
+	/* Every binding, driver_override's too: never another vendor's data. */
+	if (drv->match && !drv->match(mdev))
 		return -ENODEV;
 
 	ret = drv->probe ? drv->probe(mdev) : 0;
 	/*
-	 * A probe run by device_add() during create is synchronous (see
-	 * __vmbus_mdev_register_driver()); its error fails the create.
+	 * Only the creator's own probes count for the create: a driver
+	 * registered meanwhile probes in its task, and its error is its own.
 	 */
-	if (ret && READ_ONCE(mdev->state) == VMBUS_MDEV_CREATING)
+	if (ret && READ_ONCE(mdev->creator) == current)
 		mdev->probe_err = ret;
 	return ret;
 }

@@ -44,6 +44,8 @@ static void vmbus_mdev_release(struct device *dev)
 	struct vmbus_mdev_device *mdev = to_vmbus_mdev_device(dev);
 
 	/* No parent or type access here: both may be long gone. */
+	kfree_const(mdev->device_api);
+	kfree(mdev->type_name);
 	kfree(mdev);
 }
 
@@ -124,8 +126,27 @@ static void vmbus_mdev_unwind(struct vmbus_mdev_device *mdev,
 		rhashtable_remove_fast(&vmbus_mdev_uuids, &mdev->hnode,
 				       vmbus_mdev_uuid_params);
 	}
+	/*
+	 * Pairs with wait_var_event() in vmbus_mdev_wait_gone(): the full
+	 * barrier orders the store before wake_up_var()'s lockless check
+	 * for waiters, so a remover that lost to us cannot sleep on.
+	 */
+	smp_store_mb(mdev->state, VMBUS_MDEV_GONE);
+	wake_up_var(&mdev->state);
 	vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_RELEASE);
+	/* Pairs with device_initialize() in vmbus_mdev_alloc(). */
 	put_device(&mdev->dev);
+}
+
+/*
+ * A remover that lost returns only once the winner is done: the UUID and
+ * the instance are free then. Waits on device work only (bus drivers' and
+ * the vendor's remove); the caller holds a reference to @mdev.
+ */
+static void vmbus_mdev_wait_gone(struct vmbus_mdev_device *mdev)
+{
+	wait_var_event(&mdev->state,
+		       READ_ONCE(mdev->state) == VMBUS_MDEV_GONE);
 }
 
 /*
@@ -155,23 +176,159 @@ static int vmbus_mdev_enter_for_create(struct vmbus_mdev_device *mdev)
 	return ret;
 }
 
+/* A new device, not yet visible to anyone; its release frees it. */
+static struct vmbus_mdev_device *vmbus_mdev_alloc(struct vmbus_mdev_type *type,
+						  const guid_t *uuid)
+{
+	struct vmbus_mdev_parent *parent = type->dir->parent;
+	struct vmbus_mdev_device *mdev;
+
+	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
+	if (!mdev)
+		return NULL;
+	mdev->uuid = *uuid;
+	mdev->type = type;
+	mdev->parent = parent;
+	mdev->state = VMBUS_MDEV_CREATING;
+	INIT_LIST_HEAD(&mdev->node);
+	device_initialize(&mdev->dev);
+	mdev->dev.bus = &vmbus_mdev_bus_type;
+	mdev->dev.parent = parent->dev;
+	mdev->dev.release = vmbus_mdev_release;
+	/* What match() and uevent() read, owned by the device (see there). */
+	mdev->device_api = kstrdup_const(type->device_api, GFP_KERNEL);
+	mdev->type_name = kstrdup(kobject_name(&type->dir->kobj), GFP_KERNEL);
+	if (!mdev->device_api || !mdev->type_name ||
+	    dev_set_name(&mdev->dev, "%pUl", uuid)) {
+		put_device(&mdev->dev);
+		return NULL;
+	}
+	return mdev;
+}
+
+/*
+ * A bus driver's probe error as the writer of "create" gets it. "Not
+ * mine" (-ENODEV, -ENXIO) is no error: the device stays unbound, as when
+ * no driver matches. Kernel-internal codes (512 and up) never reach user
+ * space: -EPROBE_DEFER is "try again", a restart code "interrupted".
+ */
+static int vmbus_mdev_probe_errno(int err)
+{
+	switch (err) {
+	case 0:
+	case -ENODEV:
+	case -ENXIO:
+		return 0;
+	case -EPROBE_DEFER:
+		return -EAGAIN;
+	case -ENOTSUPP:
+		return -EOPNOTSUPP;
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
+		return -EINTR;
+	}
+	return err < -511 ? -EIO : err;
+}
+
+/*
+ * Probe the bus drivers, in the creating task: match() refused the device
+ * until now (VMBUS_MDEV_CREATING), so every probe, child device and BIND
+ * uevent comes after the device's own ADD. Only a probe this task runs
+ * can fail the create; a driver registered meanwhile probes in its own.
+ */
+static int vmbus_mdev_attach(struct vmbus_mdev_device *mdev)
+{
+	struct vmbus_mdev_parent *parent = mdev->parent;
+	int ret;
+
+	mutex_lock(&parent->lock);
+	WRITE_ONCE(mdev->state, VMBUS_MDEV_ATTACHING);
+	mutex_unlock(&parent->lock);
+
+	ret = vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_ATTACH);
+	if (ret)
+		return ret;
+	WRITE_ONCE(mdev->creator, current);
+	ret = device_attach(&mdev->dev);
+	WRITE_ONCE(mdev->creator, NULL);
+	if (ret < 0)
+		return ret;
+
+	ret = vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_PROBED);
+	if (ret)
+		return ret;
+	/* A driver matched but every probe failed: the create fails with it. */
+	device_lock(&mdev->dev);
+	ret = mdev->dev.driver ? 0 : vmbus_mdev_probe_errno(mdev->probe_err);
+	device_unlock(&mdev->dev);
+	return ret;
+}
+
+/*
+ * Announce the device: with every link in place, KOBJ_ADD is the first
+ * uevent user space hears of it (device_add() ran with uevents off).
+ */
+static int vmbus_mdev_announce(struct vmbus_mdev_device *mdev)
+{
+	int ret;
+
+	ret = vmbus_mdev_add_links(mdev);
+	if (ret)
+		return ret;
+	ret = vmbus_mdev_step(mdev->parent, mdev, VMBUS_MDEV_STEP_UEVENT);
+	if (ret) {
+		vmbus_mdev_remove_links(mdev);
+		return ret;
+	}
+	dev_set_uevent_suppress(&mdev->dev, false);
+	kobject_uevent(&mdev->dev.kobj, KOBJ_ADD);
+	return 0;
+}
+
+/**
+ * DOC: Create: why the device is announced before its drivers probe
+ *
+ * A bus driver's probe creates devices below the instance (a VFIO device,
+ * a character device node), each with its own ``add`` uevent, and the
+ * driver core sends ``bind`` when the probe succeeds. If the probe ran
+ * inside device_add() with the instance's uevents held back, udev would
+ * hear of the children before their parent, and of a failed create's
+ * children with no parent at all. So the bus's match() refuses a device
+ * while it is being created: device_add() binds nothing, the links are
+ * made, ``add`` is sent, and only then does the creating task call
+ * device_attach(). A probe error that task sees still fails the create,
+ * which then sends the instance's ``remove``.
+ *
+ * The device becomes removable (ACTIVE, on the parent's list) as the very
+ * last step, after which the creator never touches it: a remover racing
+ * the create gets ``-EBUSY`` until then, and cannot free the device under
+ * the creator or send ``remove`` before ``add``.
+ */
+
 /**
  * vmbus_mdev_create() - create a mediated device of a type
  * @type: a type of a registered parent
  * @uuid: the new device's UUID, unused under every parent
  *
  * Runs the create sequence: reserve the UUID and an instance, enter the
- * parent, vendor create, device_add() (matching bus drivers probe), type
- * links, active, then the KOBJ_ADD uevent. Nobody can find the device on
- * the bus before the vendor has built it, and user space hears of it only
- * once every link exists. A failure at any step undoes the earlier ones
- * in mirror order and leaves the UUID and the instance free. When no bus
- * driver matches, the device is created unbound, like any device whose
+ * parent, vendor create, device_add() (no driver matches yet), type links,
+ * the KOBJ_ADD uevent, then the bus drivers probe (their child devices and
+ * the BIND uevent follow the ADD), and last the device becomes active:
+ * removable, and never touched by this function again. Nobody can find
+ * the device on the bus before the vendor has built it, and user space
+ * hears of it only once every link exists. A failure at any step undoes
+ * the earlier ones in mirror order (a device announced already gets its
+ * KOBJ_REMOVE) and leaves the UUID and the instance free. When no bus
+ * driver takes the device, it is created unbound, like any device whose
  * driver is not loaded yet.
  *
  * Return: 0; -EEXIST when @uuid is in use, -EUSERS when @type has no
- * instance left, -ENODEV when the parent is unregistering, -ENOMEM, or the
- * vendor's or the bus driver's error.
+ * instance left, -ENODEV when the parent is unregistering, -ENOMEM, the
+ * vendor's error, or a bus driver's probe error: -EAGAIN for
+ * -EPROBE_DEFER, -EINTR for a restart code; -ENODEV and -ENXIO from a
+ * probe mean "not mine" and leave the device unbound.
  */
 int vmbus_mdev_create(struct vmbus_mdev_type *type, const guid_t *uuid)
 {
@@ -183,21 +340,9 @@ int vmbus_mdev_create(struct vmbus_mdev_type *type, const guid_t *uuid)
 	ret = vmbus_mdev_step(parent, NULL, VMBUS_MDEV_STEP_ALLOC);
 	if (ret)
 		return ret;
-	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
+	mdev = vmbus_mdev_alloc(type, uuid);
 	if (!mdev)
 		return -ENOMEM;
-	mdev->uuid = *uuid;
-	mdev->type = type;
-	mdev->parent = parent;
-	mdev->state = VMBUS_MDEV_CREATING;
-	INIT_LIST_HEAD(&mdev->node);
-	device_initialize(&mdev->dev);
-	mdev->dev.bus = &vmbus_mdev_bus_type;
-	mdev->dev.parent = parent->dev;
-	mdev->dev.release = vmbus_mdev_release;
-	ret = dev_set_name(&mdev->dev, "%pUl", uuid);
-	if (ret)
-		goto unwind;
 
 	ret = vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_UUID);
 	if (!ret)
@@ -221,7 +366,7 @@ int vmbus_mdev_create(struct vmbus_mdev_type *type, const guid_t *uuid)
 		goto unwind_leave;
 	done = VMBUS_MDEV_STEP_VENDOR_CREATE;
 
-	/* KOBJ_ADD waits until the links exist; see below. */
+	/* KOBJ_ADD waits until the links exist: vmbus_mdev_announce(). */
 	dev_set_uevent_suppress(&mdev->dev, true);
 	ret = vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_DEVICE_ADD);
 	if (!ret)
@@ -230,31 +375,23 @@ int vmbus_mdev_create(struct vmbus_mdev_type *type, const guid_t *uuid)
 		goto unwind_leave;
 	done = VMBUS_MDEV_STEP_DEVICE_ADD;
 
-	/* A driver matched but its probe failed: the create fails with it. */
-	ret = vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_PROBED);
-	if (!ret && !mdev->dev.driver)
-		ret = mdev->probe_err;
+	ret = vmbus_mdev_announce(mdev);
+	if (ret)
+		goto unwind_leave;
+	done = VMBUS_MDEV_STEP_UEVENT;
+
+	ret = vmbus_mdev_attach(mdev);
 	if (ret)
 		goto unwind_leave;
 
-	ret = vmbus_mdev_add_links(mdev);
-	if (ret)
-		goto unwind_leave;
-
+	/* The last step: from here a remover may free @mdev at any time. */
 	vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_ACTIVE);
 	mutex_lock(&parent->lock);
 	WRITE_ONCE(mdev->state, VMBUS_MDEV_ACTIVE);
 	list_add_tail(&mdev->node, &parent->children);
 	mutex_unlock(&parent->lock);
 
-	vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_UEVENT);
-	dev_set_uevent_suppress(&mdev->dev, false);
-	kobject_uevent(&mdev->dev.kobj, KOBJ_ADD);
-	/* The bind event was suppressed with the rest; replay it in order. */
-	if (mdev->dev.driver)
-		kobject_uevent(&mdev->dev.kobj, KOBJ_BIND);
-
-	vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_LEAVE);
+	vmbus_mdev_step(parent, NULL, VMBUS_MDEV_STEP_LEAVE);
 	vmbus_mdev_parent_leave(parent);
 	return 0;
 
@@ -273,13 +410,14 @@ EXPORT_SYMBOL_GPL(vmbus_mdev_create);
 static void vmbus_mdev_teardown(struct vmbus_mdev_device *mdev)
 {
 	vmbus_mdev_step(mdev->parent, mdev, VMBUS_MDEV_STEP_INACTIVE);
-	vmbus_mdev_unwind(mdev, VMBUS_MDEV_STEP_LINKS);
+	vmbus_mdev_unwind(mdev, VMBUS_MDEV_STEP_UEVENT);
 }
 
 /*
  * Make the caller the one remover of @mdev. Of concurrent removers exactly
- * one gets 0; the others get -ENODEV. A device still being created is
- * -EBUSY. On success the caller has entered the parent.
+ * one gets 0; the others get -ENODEV (and must vmbus_mdev_wait_gone()). A
+ * device still being created is -EBUSY. On success the caller has entered
+ * the parent.
  */
 static int vmbus_mdev_claim(struct vmbus_mdev_device *mdev)
 {
@@ -290,9 +428,10 @@ static int vmbus_mdev_claim(struct vmbus_mdev_device *mdev)
 		return -ENODEV;
 
 	mutex_lock(&parent->lock);
-	if (mdev->state == VMBUS_MDEV_CREATING) {
+	if (mdev->state == VMBUS_MDEV_CREATING ||
+	    mdev->state == VMBUS_MDEV_ATTACHING) {
 		ret = -EBUSY;
-	} else if (mdev->state == VMBUS_MDEV_REMOVING) {
+	} else if (mdev->state != VMBUS_MDEV_ACTIVE) {
 		ret = -ENODEV;
 	} else {
 		WRITE_ONCE(mdev->state, VMBUS_MDEV_REMOVING);
@@ -313,9 +452,13 @@ static int vmbus_mdev_claim(struct vmbus_mdev_device *mdev)
  *
  * Runs the remove sequence, the mirror of create: inactive, links gone,
  * device_del() (bound drivers' remove runs), vendor remove, instance and
- * UUID released, the core's reference dropped. The UUID can be used again
- * as soon as this returns. It waits for the bus driver's remove only,
- * never for user space to close a file.
+ * UUID released, the core's reference dropped. Whatever it returns, the
+ * UUID and the instance are free when it does: a remover that lost waits
+ * for the one that won. It waits for device work only (the bus driver's
+ * and the vendor's remove, which for the VFIO bus driver includes VFIO's
+ * wait for the device's users to close it), never for a file of the
+ * helper in cdev.c. Must not be called from a bus driver's or the
+ * vendor's callback for @mdev.
  *
  * Return: 0; -ENODEV when another remover got there first or the parent
  * is unregistering (which removes the device itself); -EBUSY while the
@@ -327,6 +470,8 @@ int vmbus_mdev_remove(struct vmbus_mdev_device *mdev)
 	int ret;
 
 	ret = vmbus_mdev_claim(mdev);
+	if (ret == -ENODEV)
+		vmbus_mdev_wait_gone(mdev);
 	if (ret)
 		return ret;
 	vmbus_mdev_teardown(mdev);
@@ -364,28 +509,34 @@ static ssize_t remove_store(struct device *dev, struct device_attribute *attr,
 {
 	struct vmbus_mdev_device *mdev = to_vmbus_mdev_device(dev);
 	struct vmbus_mdev_parent *parent = mdev->parent;
-	long val;
+	unsigned long val;
 	int ret;
 
-	if (kstrtol(buf, 0, &val))
+	/* As mdev's remove: unsigned, so "-1" is -EINVAL; 0 does nothing. */
+	if (kstrtoul(buf, 0, &val))
 		return -EINVAL;
 	if (!val)
 		return count;
 
 	ret = vmbus_mdev_claim(mdev);
-	if (ret)
+	if (ret == -EBUSY)
 		return ret;
 	/*
-	 * device_del() below removes this very file and would wait for this
-	 * write to finish; take the file away from under ourselves first.
-	 * We own the device now, so nobody else removes the file.
+	 * device_del() removes this very file and waits for its writers, us
+	 * included; take the file away from under ourselves first. A writer
+	 * that lost the race to this file waits here until the winner's
+	 * write has returned, so whatever we return, the device is gone.
 	 */
-	get_device(dev);
+	get_device(dev);	/* Pairs with put_device() below. */
 	device_remove_file_self(dev, attr);
-	vmbus_mdev_teardown(mdev);
-	vmbus_mdev_parent_leave(parent);
+	if (ret) {
+		vmbus_mdev_wait_gone(mdev);
+	} else {
+		vmbus_mdev_teardown(mdev);
+		vmbus_mdev_parent_leave(parent);
+	}
 	put_device(dev);
-	return count;
+	return ret ? ret : count;
 }
 static DEVICE_ATTR_WO(remove);
 

@@ -11,6 +11,14 @@
 /* /sys/class/vmbus_mdev_bus/<parent>, as mdev_bus is for VFIO mdev. */
 static struct class_compat *vmbus_mdev_bus_class;
 
+/*
+ * Every registered parent. Registration checks it before it touches the
+ * vendor's struct, so registering a live parent again (or a second parent
+ * for the same device) cannot re-initialise its lock or its children.
+ */
+static LIST_HEAD(vmbus_mdev_parents);
+static DEFINE_MUTEX(vmbus_mdev_parents_lock);
+
 int vmbus_mdev_class_init(void)
 {
 	vmbus_mdev_bus_class = class_compat_register("vmbus_mdev_bus");
@@ -64,39 +72,29 @@ static void vmbus_mdev_parent_uevent(struct vmbus_mdev_parent *parent,
 	kobject_uevent_env(&parent->dev->kobj, KOBJ_CHANGE, envp);
 }
 
-/**
- * __vmbus_mdev_register_parent() - make a device a parent of mediated devices
- * @parent: the vendor's parent structure; every field is initialised here
- * @dev: the real device, for example a VMBus hv_device's device
- * @ops: vendor callbacks; @ops->name prefixes the type directories
- * @types: the types offered, which must stay valid until unregister
- * @nr_types: number of @types
- * @owner: the vendor's module, pinned while the core calls into it
- *
- * Creates <dev>/mdev_supported_types/<vendor>-<type>/ for each type, the
- * /sys/class/vmbus_mdev_bus/<dev> link, and sends a KOBJ_CHANGE uevent with
- * MDEV_STATE=registered. Nothing of an earlier registration of the same
- * device survives: the parent starts from fresh state.
- *
- * Return: 0, -EINVAL for malformed arguments, -EBUSY when a type is in
- * use by a registered parent, or a negative errno from sysfs.
- */
-int __vmbus_mdev_register_parent(struct vmbus_mdev_parent *parent,
-				 struct device *dev,
-				 const struct vmbus_mdev_vendor_ops *ops,
-				 struct vmbus_mdev_type **types,
-				 unsigned int nr_types, struct module *owner)
+static bool vmbus_mdev_parent_registered(struct vmbus_mdev_parent *parent,
+					 struct device *dev)
+{
+	struct vmbus_mdev_parent *p;
+
+	lockdep_assert_held(&vmbus_mdev_parents_lock);
+	list_for_each_entry(p, &vmbus_mdev_parents, node)
+		if (p == parent || p->dev == dev)
+			return true;
+	return false;
+}
+
+static int vmbus_mdev_parent_init(struct vmbus_mdev_parent *parent,
+				  struct device *dev,
+				  const struct vmbus_mdev_vendor_ops *ops,
+				  struct vmbus_mdev_type **types,
+				  unsigned int nr_types, struct module *owner)
 {
 	unsigned int i;
 	int ret;
 
-	if (!dev || !ops || !ops->name || !ops->create || !ops->remove ||
-	    !types || !nr_types)
-		return -EINVAL;
-	/*
-	 * Refuse before touching @parent: it may be registered already, and
-	 * re-initialising a live lock is the bug this API exists to prevent.
-	 */
+	lockdep_assert_held(&vmbus_mdev_parents_lock);
+	/* A type object serves one parent at a time. */
 	for (i = 0; i < nr_types; i++)
 		if (types[i]->dir)
 			return -EBUSY;
@@ -119,8 +117,54 @@ int __vmbus_mdev_register_parent(struct vmbus_mdev_parent *parent,
 		vmbus_mdev_types_remove(parent);
 		return ret;
 	}
-	vmbus_mdev_parent_uevent(parent, "MDEV_STATE=registered");
+	list_add_tail(&parent->node, &vmbus_mdev_parents);
 	return 0;
+}
+
+/**
+ * __vmbus_mdev_register_parent() - make a device a parent of mediated devices
+ * @parent: the vendor's parent structure; every field is initialised here
+ * @dev: the real device, for example a VMBus hv_device's device
+ * @ops: vendor callbacks; @ops->name prefixes the type directories
+ * @types: the types offered, which must stay valid until unregister
+ * @nr_types: number of @types
+ * @owner: the vendor's module, pinned while the core calls into it
+ *
+ * Creates <dev>/mdev_supported_types/<vendor>-<type>/ for each type, the
+ * /sys/class/vmbus_mdev_bus/<dev> link, and sends a KOBJ_CHANGE uevent with
+ * MDEV_STATE=registered. Nothing of an earlier registration of the same
+ * device survives: the parent starts from fresh state.
+ *
+ * Return: 0, -EINVAL for malformed arguments, -EBUSY when @parent or
+ * @dev is registered already or a type is in use by a registered parent,
+ * or a negative errno from sysfs.
+ */
+int __vmbus_mdev_register_parent(struct vmbus_mdev_parent *parent,
+				 struct device *dev,
+				 const struct vmbus_mdev_vendor_ops *ops,
+				 struct vmbus_mdev_type **types,
+				 unsigned int nr_types, struct module *owner)
+{
+	int ret;
+
+	if (!dev || !ops || !ops->name || !ops->create || !ops->remove ||
+	    !types || !nr_types)
+		return -EINVAL;
+
+	mutex_lock(&vmbus_mdev_parents_lock);
+	/*
+	 * Refuse before touching @parent: it may be registered already, and
+	 * re-initialising a live lock is the bug this API exists to prevent.
+	 */
+	if (vmbus_mdev_parent_registered(parent, dev))
+		ret = -EBUSY;
+	else
+		ret = vmbus_mdev_parent_init(parent, dev, ops, types, nr_types,
+					     owner);
+	mutex_unlock(&vmbus_mdev_parents_lock);
+	if (!ret)
+		vmbus_mdev_parent_uevent(parent, "MDEV_STATE=registered");
+	return ret;
 }
 EXPORT_SYMBOL_GPL(__vmbus_mdev_register_parent);
 
@@ -156,5 +200,9 @@ void vmbus_mdev_unregister_parent(struct vmbus_mdev_parent *parent)
 	vmbus_mdev_step(parent, NULL, VMBUS_MDEV_STEP_TYPES_GONE);
 	vmbus_mdev_parent_uevent(parent, "MDEV_STATE=unregistered");
 	mutex_destroy(&parent->lock);
+
+	mutex_lock(&vmbus_mdev_parents_lock);
+	list_del(&parent->node);
+	mutex_unlock(&vmbus_mdev_parents_lock);
 }
 EXPORT_SYMBOL_GPL(vmbus_mdev_unregister_parent);

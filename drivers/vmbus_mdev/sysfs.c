@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmbus_mdev sysfs: <parent>/mdev_supported_types/<vendor>-<type>/, the
- * same shape as VFIO mdev so that tools written for mdev carry over.
+ * shape of VFIO mdev's type directories. Only the shape: the class and bus
+ * are vmbus_mdev_bus and vmbus_mdev, so a tool that hard-codes mdev's
+ * paths (mdevctl does) does not find these devices.
  */
 #include <linux/kobject.h>
 #include <linux/slab.h>
@@ -17,8 +19,9 @@
  * @count: how many
  * @uuid: the result
  *
- * UUID input as mdev takes it: exactly 36 characters, in any case, with
- * one optional trailing newline.
+ * UUID input: exactly 36 characters, in any case, with one optional
+ * trailing newline. mdev ignores any 37th character; we refuse anything
+ * but a newline there, since a UUID followed by more is likely a mistake.
  *
  * Return: 0 or -EINVAL.
  */

@@ -394,7 +394,7 @@ static int vmv_probe(struct vmbus_mdev_device *mdev)
 	struct vmbus_mdev_vfio *vmv;
 	int ret;
 
-	/* Reachable through driver_override on a vendor without VFIO ops. */
+	/* vmv_match() refused vendors without VFIO ops; these are required. */
 	if (!ops || !ops->region_info || !ops->access || !ops->irq_info ||
 	    !ops->set_irqs)
 		return -ENODEV;

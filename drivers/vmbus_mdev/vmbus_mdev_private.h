@@ -27,7 +27,7 @@ static inline struct vmbus_mdev_type_dir *to_type_dir(struct kobject *kobj)
 }
 
 /*
- * The steps of the lifecycle, in order. Create runs ALLOC..UEVENT, remove
+ * The steps of the lifecycle, in order. Create runs ALLOC..LEAVE, remove
  * runs INACTIVE..RELEASE; a failed create unwinds through the remove steps
  * that mirror what it had done.
  */
@@ -37,10 +37,11 @@ enum vmbus_mdev_step {
 	VMBUS_MDEV_STEP_ENTER,
 	VMBUS_MDEV_STEP_VENDOR_CREATE,
 	VMBUS_MDEV_STEP_DEVICE_ADD,
-	VMBUS_MDEV_STEP_PROBED,
 	VMBUS_MDEV_STEP_LINKS,
-	VMBUS_MDEV_STEP_ACTIVE,
 	VMBUS_MDEV_STEP_UEVENT,
+	VMBUS_MDEV_STEP_ATTACH,
+	VMBUS_MDEV_STEP_PROBED,
+	VMBUS_MDEV_STEP_ACTIVE,
 	VMBUS_MDEV_STEP_LEAVE,
 
 	VMBUS_MDEV_STEP_INACTIVE,

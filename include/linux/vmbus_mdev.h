@@ -157,6 +157,7 @@ enum vmbus_mdev_parent_state {
  * @inflight: creates and user removes currently running; unregister
  *	waits for it to drop to zero
  * @types_kset: the "mdev_supported_types" directory
+ * @node: entry in the core's list of registered parents
  *
  * The vendor embeds this structure and fills nothing in it by hand:
  * vmbus_mdev_register_parent() initialises every field, so a parent that is
@@ -174,18 +175,27 @@ struct vmbus_mdev_parent {
 	struct list_head children;
 	atomic_t inflight;
 	struct kset *types_kset;
+	struct list_head node;
 };
 
 /**
  * enum vmbus_mdev_state - lifecycle of a mediated device
- * @VMBUS_MDEV_CREATING: being built; not yet announced to user space
- * @VMBUS_MDEV_ACTIVE: fully created, announced, may be removed
+ * @VMBUS_MDEV_CREATING: being built; on the bus but matches no driver
+ *	and is not yet announced to user space
+ * @VMBUS_MDEV_ATTACHING: announced; its creator is probing the bus
+ *	drivers (and so may anyone else); not yet removable
+ * @VMBUS_MDEV_ACTIVE: fully created; its creator no longer touches it;
+ *	may be removed
  * @VMBUS_MDEV_REMOVING: one remover owns it and is tearing it down
+ * @VMBUS_MDEV_GONE: off the bus, its vendor state, instance and UUID
+ *	released; only references to the struct remain
  */
 enum vmbus_mdev_state {
 	VMBUS_MDEV_CREATING,
+	VMBUS_MDEV_ATTACHING,
 	VMBUS_MDEV_ACTIVE,
 	VMBUS_MDEV_REMOVING,
+	VMBUS_MDEV_GONE,
 };
 
 /**
@@ -195,8 +205,13 @@ enum vmbus_mdev_state {
  * @type: the type it was created from
  * @parent: the parent it was created under
  * @vendor_data: the vendor's state, see vmbus_mdev_set_vendor_data()
- * @state: see enum vmbus_mdev_state; changed under @parent->lock
- * @probe_err: error of the bus driver probe run while creating
+ * @device_api: the core's copy of @type's device_api, valid as long as
+ *	the struct: what the bus's match and uevent read
+ * @type_name: the core's copy of the type directory's name, likewise
+ * @state: see enum vmbus_mdev_state; changed under @parent->lock, except
+ *	the last step to %VMBUS_MDEV_GONE by its one remover
+ * @creator: the task running the create, while it probes the drivers
+ * @probe_err: error of a bus driver probe run by @creator
  * @node: entry in @parent->children
  * @hnode: entry in the global UUID index
  *
@@ -210,8 +225,11 @@ struct vmbus_mdev_device {
 	struct vmbus_mdev_type *type;
 	struct vmbus_mdev_parent *parent;
 	void *vendor_data;
+	const char *device_api;
+	const char *type_name;
 
 	enum vmbus_mdev_state state;
+	struct task_struct *creator;
 	int probe_err;
 	struct list_head node;
 	struct rhash_head hnode;
@@ -227,10 +245,15 @@ struct vmbus_mdev_device_id {
 
 /**
  * struct vmbus_mdev_driver - a driver for mediated devices
- * @match: optional; refine an @id_table match, for example on what the
- *	vendor supports. Not consulted for a driver_override.
+ * @match: optional; whether this driver can serve @mdev, for example
+ *	whether its vendor is the one the driver knows. The core calls it
+ *	before every @probe, with the device lock held and the parent alive,
+ *	a binding forced by driver_override included; false refuses the
+ *	binding (the device stays unbound, bind gives -ENODEV). A driver that
+ *	reads vendor data must check the vendor here. Without it, every
+ *	device the driver is given is taken.
  * @probe: bind to a device; may create user-visible nodes. The vendor's
- *	state is complete when it is called.
+ *	state is complete, and the device announced, when it is called.
  * @remove: unbind; once it returns the driver must not touch the device
  * @id_table: device_api strings this driver handles, ending in an empty
  *	entry
@@ -327,13 +350,14 @@ int vmbus_mdev_remove(struct vmbus_mdev_device *mdev);
  * @compat_ioctl: optional; -ENOTTY without it
  * @read: optional
  * @write: optional
- * @mmap: optional. Mappings are zapped at revoke; a fault handler must
- *	check vmbus_mdev_cdev_revoked().
  * @revoke: make every call sleeping in the owner return, for example by
  *	waking its wait queues; sleeping calls must also test
  *	vmbus_mdev_cdev_revoked(). Optional.
  *
- * No callback runs after vmbus_mdev_cdev_revoke() has returned.
+ * No callback runs after vmbus_mdev_cdev_revoke() has returned, and the
+ * helper never reads these ops again: they may go with the owner's module
+ * while files are still open. The helper offers no mmap: a mapping made
+ * by an owner could outlive revoke.
  */
 struct vmbus_mdev_cdev_ops {
 	int (*open)(struct vmbus_mdev_cdev *rc, struct file *file);
@@ -345,7 +369,6 @@ struct vmbus_mdev_cdev_ops {
 			loff_t *ppos);
 	ssize_t (*write)(struct file *file, const char __user *buf,
 			 size_t len, loff_t *ppos);
-	int (*mmap)(struct file *file, struct vm_area_struct *vma);
 	void (*revoke)(struct vmbus_mdev_cdev *rc);
 };
 

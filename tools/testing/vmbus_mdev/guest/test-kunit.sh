@@ -12,6 +12,15 @@
 prefix=kunit
 . /vmtest/vfio-lib.sh
 
+# The fail-nth sweeps of vmbus_mdev_lifecycle need failslab to consider
+# allocations that may sleep (nearly all of ours; at its default it skips
+# them) and to stay quiet about what it injects. Nothing fails unless a
+# task sets its fail-nth: probability stays 0. A kernel caller cannot set
+# these bool knobs itself (debugfs bools have no write_iter).
+F=/sys/kernel/debug/failslab
+check "failslab: sleeping allocations too, quietly" \
+	sh -c "echo N >$F/ignore-gfp-wait && echo 0 >$F/verbose && \
+	       [ \"\$(cat $F/ignore-gfp-wait)\" = N ] && [ \"\$(cat $F/probability)\" = 0 ]"
 # azure_blob is what azblob_kunit tests; it has no suite of its own.
 check "load vmbus_mdev_kunit.ko (its suites run)" insmod "$VMTEST_MODDIR/vmbus_mdev_kunit.ko"
 check "load azure_blob.ko" insmod "$VMTEST_MODDIR/azure_blob.ko"
@@ -28,4 +37,6 @@ done
 for m in azblob_kunit azure_blob vmbus_mdev_kunit; do
 	check "unload $m" rmmod $m
 done
+check "failslab back to its defaults" \
+	sh -c "echo Y >$F/ignore-gfp-wait && echo 2 >$F/verbose"
 exit $status

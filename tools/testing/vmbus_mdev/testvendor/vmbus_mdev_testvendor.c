@@ -11,7 +11,9 @@
  *
  * and three bus drivers: vmbus_mdev_test_a (binds "test-api"),
  * vmbus_mdev_test_b (binds nothing by itself; reached with
- * driver_override) and vmbus_mdev_test_fail (probe returns -EIO).
+ * driver_override) and vmbus_mdev_test_fail (probe returns -EIO). All
+ * three serve this vendor's instances only: forced onto another vendor's
+ * through driver_override, their match refuses it.
  *
  * Writing 0 or 1 to /sys/module/vmbus_mdev_testvendor/parameters/online
  * unregisters or registers both parents, so user space can exercise
@@ -164,6 +166,12 @@ static const struct kernel_param_ops tv_online_ops = {
 module_param_cb(online, &tv_online_ops, NULL, 0600);
 MODULE_PARM_DESC(online, "1: both test parents registered, 0: unregistered");
 
+/* The test drivers serve this vendor's instances only, overrides included. */
+static bool tv_match(struct vmbus_mdev_device *mdev)
+{
+	return mdev->parent->ops == &tv_ops;
+}
+
 static int tv_probe_ok(struct vmbus_mdev_device *mdev)
 {
 	return 0;
@@ -190,13 +198,13 @@ static const struct vmbus_mdev_device_id tv_ids_fail[] = {
 
 static struct vmbus_mdev_driver tv_drivers[] = {
 	{
-		.probe = tv_probe_ok, .remove = tv_unbind,
+		.match = tv_match, .probe = tv_probe_ok, .remove = tv_unbind,
 		.id_table = tv_ids_a, .driver.name = "vmbus_mdev_test_a",
 	}, {
-		.probe = tv_probe_ok, .remove = tv_unbind,
+		.match = tv_match, .probe = tv_probe_ok, .remove = tv_unbind,
 		.driver.name = "vmbus_mdev_test_b",
 	}, {
-		.probe = tv_probe_fail, .remove = tv_unbind,
+		.match = tv_match, .probe = tv_probe_fail, .remove = tv_unbind,
 		.id_table = tv_ids_fail, .driver.name = "vmbus_mdev_test_fail",
 	},
 };
