@@ -239,8 +239,8 @@ static void driver_model_through_sysfs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fx_write_file(n1, SYSFS_DRV "vmbus_mdev_kunit_a/unbind"), 0);
 	KUNIT_EXPECT_NULL(test, m1->dev.driver);
 	KUNIT_EXPECT_EQ(test, fx_write_file(n1, SYSFS_DRV "vmbus_mdev_kunit_b/bind"), -ENODEV);
-	KUNIT_EXPECT_EQ(test, fx_write_file("vmbus_mdev_kunit_b",
-					  SYSFS_BUS "/devices/%s/driver_override", n1), 0);
+	KUNIT_EXPECT_EQ(test, fx_write_file("vmbus_mdev_kunit_b", SYSFS_BUS
+					    "/devices/%s/driver_override", n1), 0);
 	KUNIT_EXPECT_EQ(test, fx_write_file(n1, SYSFS_DRV "vmbus_mdev_kunit_b/bind"), 0);
 	KUNIT_EXPECT_PTR_EQ(test, m1->dev.driver, &fx_driver_b.driver);
 	KUNIT_EXPECT_EQ(test, fx_write_file(n1, SYSFS_DRV "vmbus_mdev_kunit_b/unbind"), 0);
@@ -250,8 +250,8 @@ static void driver_model_through_sysfs(struct kunit *test)
 
 	/* B refuses the pool type: forcing it through the override fails. */
 	KUNIT_EXPECT_EQ(test, fx_write_file(n2, SYSFS_DRV "vmbus_mdev_kunit_a/unbind"), 0);
-	KUNIT_EXPECT_EQ(test, fx_write_file("vmbus_mdev_kunit_b",
-					  SYSFS_BUS "/devices/%s/driver_override", n2), 0);
+	KUNIT_EXPECT_EQ(test, fx_write_file("vmbus_mdev_kunit_b", SYSFS_BUS
+					    "/devices/%s/driver_override", n2), 0);
 	KUNIT_EXPECT_EQ(test, fx_write_file(n2, SYSFS_DRV "vmbus_mdev_kunit_b/bind"), -ENODEV);
 	KUNIT_EXPECT_NULL(test, m2->dev.driver);
 

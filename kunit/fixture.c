@@ -228,16 +228,17 @@ static void fx_remove(struct vmbus_mdev_device *mdev, char which)
 	}
 }
 
-/* Driver F: fails once with @probe_err_once, then binds. */
+/* Driver F: its first probes return @f_probe_errs, then it binds. */
 static int fx_probe_f(struct vmbus_mdev_device *mdev)
 {
 	struct fx *fx = fx_current;
-	int ret;
+	int ret = 0;
 
 	if (!fx)
 		return -ENODEV;
-	ret = xchg(&fx->probe_err_once, 0);
-	fx_trace(fx, "F+%u%s", fx_tag(mdev), ret ? "!" : "");
+	if (fx->f_probes < ARRAY_SIZE(fx->f_probe_errs))
+		ret = fx->f_probe_errs[fx->f_probes++];
+	fx_trace(fx, "F+%u:%d", fx_tag(mdev), ret);
 	return ret;
 }
 
@@ -439,8 +440,14 @@ void fx_exit(struct kunit *test)
 {
 	struct fx *fx = test->priv;
 
+	unsigned int i;
+
 	/* Let any thread a failed assertion left parked run to the end. */
 	complete_all(&fx->release);
+	fx->park_step = VMBUS_MDEV_STEP_NR;
+	for (i = 0; i < fx->nr_threads; i++)
+		if (!fx_thread_finished(fx->threads[i], 30000))
+			kunit_err(test, "a test thread is still running");
 	if (fx->parent.types_kset)
 		vmbus_mdev_unregister_parent(&fx->parent);
 	WRITE_ONCE(vmbus_mdev_step_hook, NULL);
@@ -461,10 +468,12 @@ void fx_thread_start(struct fx *fx, struct fx_thread *t,
 {
 	struct task_struct *task;
 
+	KUNIT_ASSERT_LT(fx->test, fx->nr_threads, ARRAY_SIZE(fx->threads));
 	t->fx = fx;
 	t->fn = fn;
 	t->finished = false;
 	init_completion(&t->done);
+	fx->threads[fx->nr_threads++] = t;
 	task = kthread_run(fx_thread_fn, t, "vmbus_mdev_fx");
 	KUNIT_ASSERT_FALSE(fx->test, IS_ERR(task));
 }
@@ -477,6 +486,13 @@ int fx_thread_create(struct fx_thread *t)
 int fx_thread_remove(struct fx_thread *t)
 {
 	return vmbus_mdev_remove(t->mdev);
+}
+
+/* A write of "1" to the device's sysfs remove, as root would. */
+int fx_thread_sysfs_remove(struct fx_thread *t)
+{
+	return fx_write_file("1", "/sys/bus/vmbus_mdev/devices/%s/remove",
+			     dev_name(&t->mdev->dev));
 }
 
 int fx_thread_unregister(struct fx_thread *t)
@@ -509,7 +525,10 @@ void fx_release(struct fx *fx)
 	complete(&fx->release);
 }
 
-/* Arm a wait for @step; call before starting the thread that reaches it. */
+/*
+ * Wait until a thread reached @step; arm it by setting @fx->check_step
+ * before starting that thread.
+ */
 void fx_wait_step(struct fx *fx, enum vmbus_mdev_step step)
 {
 	KUNIT_ASSERT_TRUE(fx->test,

@@ -46,7 +46,9 @@ struct fx {
 	int fail_err;
 	int vendor_create_err;
 	int probe_err;
-	int probe_err_once;	/* driver F's next probe fails with it */
+	/* Driver F's first and second probe return these, then 0. */
+	int f_probe_errs[2];
+	unsigned int f_probes;
 	struct vmbus_mdev_parent *other;	/* a second parent, also traced */
 	unsigned int vendor_removes;
 
@@ -70,6 +72,9 @@ struct fx {
 	struct completion step_reached;
 	/* What the device looked like at each step, recorded when set. */
 	bool observe;
+	/* Every thread started, joined by fx_exit() before KUnit frees them. */
+	struct fx_thread *threads[8];
+	unsigned int nr_threads;
 	struct fx_seen {
 		bool called, registered, add_sent, remove_sent, linked, bound;
 	} seen[VMBUS_MDEV_STEP_NR];
@@ -113,6 +118,7 @@ void fx_thread_start(struct fx *fx, struct fx_thread *t,
 		     int (*fn)(struct fx_thread *t));
 int fx_thread_create(struct fx_thread *t);
 int fx_thread_remove(struct fx_thread *t);
+int fx_thread_sysfs_remove(struct fx_thread *t);
 int fx_thread_unregister(struct fx_thread *t);
 bool fx_thread_finished(struct fx_thread *t, unsigned int ms);
 void fx_wait_parked(struct fx *fx);

@@ -302,6 +302,61 @@ static void concurrent_removers_one_wins(struct kunit *test)
 	put_device(&r->mdev->dev);
 }
 
+/*
+ * The same through the sysfs "remove" file, whose writers device_del()
+ * drains: a losing writer must wait for the winner without holding the
+ * file, whether the winner is another writer or unregister.
+ */
+static void sysfs_removers_one_wins(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *w = fx_thread_alloc(fx, NULL, 0);
+	struct fx_thread *l = fx_thread_alloc(fx, NULL, 0);
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	w->mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, w->mdev);
+	l->mdev = w->mdev;
+
+	fx->park = FX_PARK_DRIVER_REMOVE;
+	fx_thread_start(fx, w, fx_thread_sysfs_remove);
+	fx_wait_parked(fx);
+	fx_thread_start(fx, l, fx_thread_sysfs_remove);
+	KUNIT_EXPECT_FALSE(test, fx_thread_finished(l, STILL_BLOCKED_MS));
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(l, 10000));
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(w, 10000));
+	KUNIT_EXPECT_EQ(test, w->ret, 0);
+	KUNIT_EXPECT_EQ(test, l->ret, -ENODEV);
+	KUNIT_EXPECT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	put_device(&w->mdev->dev);
+}
+
+static void sysfs_remove_loses_to_unregister(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
+	struct fx_thread *l = fx_thread_alloc(fx, NULL, 0);
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	l->mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, l->mdev);
+
+	fx->park = FX_PARK_DRIVER_REMOVE;
+	fx_thread_start(fx, u, fx_thread_unregister);
+	fx_wait_parked(fx);	/* inside device_del() of the device */
+	fx_thread_start(fx, l, fx_thread_sysfs_remove);
+	KUNIT_EXPECT_FALSE(test, fx_thread_finished(l, STILL_BLOCKED_MS));
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(l, 10000));
+	KUNIT_EXPECT_EQ(test, l->ret, -ENODEV);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(l->mdev->state), VMBUS_MDEV_GONE);
+	put_device(&l->mdev->dev);
+}
+
 /* Steps of a create at which its device is on the bus already. */
 static const enum vmbus_mdev_step create_steps_on_bus[] = {
 	VMBUS_MDEV_STEP_LINKS, VMBUS_MDEV_STEP_PROBED, VMBUS_MDEV_STEP_ACTIVE,
@@ -344,6 +399,7 @@ static void remove_racing_create(struct kunit *test)
 	add_sent = r->mdev->dev.kobj.state_add_uevent_sent;
 
 	fx_thread_start(fx, r, fx_thread_remove);
+	/* A remover that waits for the create instead would be fine too. */
 	if (fx_thread_finished(r, STILL_BLOCKED_MS) && !r->ret)
 		KUNIT_EXPECT_TRUE_MSG(test, add_sent,
 				      "removed before its KOBJ_ADD was sent");
@@ -362,8 +418,10 @@ static void remove_racing_create(struct kunit *test)
 
 /*
  * A driver registered while a create is in progress probes the device in
- * its own thread and fails; that is not the create's error. The creator's
- * own probe of the same driver then succeeds, and so does the create.
+ * its own thread and fails with -EIO; that is not the create's error. The
+ * creator's own probe of the same driver then says "not mine" (-ENODEV),
+ * so the create succeeds with the device unbound, and would fail with
+ * -EIO if the foreign error had been taken for the creator's.
  */
 static void foreign_probe_error_is_not_the_creates(struct kunit *test)
 {
@@ -391,16 +449,19 @@ static void foreign_probe_error_is_not_the_creates(struct kunit *test)
 	fx->park_step = RACE_FOREIGN_PROBE_STEP;
 	fx_thread_start(fx, c, fx_thread_create);
 	fx_wait_parked(fx);
-	fx->probe_err_once = -EIO;
+	fx->f_probe_errs[0] = -EIO;
+	fx->f_probe_errs[1] = -ENODEV;
 	KUNIT_ASSERT_EQ(test, vmbus_mdev_register_driver(&fx_driver_f), 0);
 	fx_driver_f_registered = true;
+	KUNIT_EXPECT_EQ(test, fx->f_probes, 1);
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(c, 10000));
 	KUNIT_EXPECT_EQ(test, c->ret, 0);
+	KUNIT_EXPECT_EQ(test, fx->f_probes, 2);
 	mdev = fx_find(1);
 	KUNIT_ASSERT_NOT_NULL(test, mdev);
-	KUNIT_EXPECT_PTR_EQ(test, mdev->dev.driver, &fx_driver_f.driver);
+	KUNIT_EXPECT_NULL(test, mdev->dev.driver);
 	put_device(&mdev->dev);
 	vmbus_mdev_unregister_parent(other);
 	fx->other = NULL;
@@ -453,6 +514,8 @@ static struct kunit_case race_cases[] = {
 	KUNIT_CASE(rebind_with_old_handle),
 	KUNIT_CASE(unregister_with_open_node),
 	KUNIT_CASE(concurrent_removers_one_wins),
+	KUNIT_CASE(sysfs_removers_one_wins),
+	KUNIT_CASE(sysfs_remove_loses_to_unregister),
 	KUNIT_CASE_PARAM(remove_racing_create, create_step_gen_params),
 	KUNIT_CASE(foreign_probe_error_is_not_the_creates),
 	KUNIT_CASE(creates_do_not_serialise),

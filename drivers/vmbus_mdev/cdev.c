@@ -39,6 +39,7 @@ struct vmbus_mdev_cdev {
 	umode_t mode;
 
 	struct srcu_struct srcu;
+	struct mutex revoke_lock;	/* one revoke at a time, to its end */
 	struct mutex files_lock;	/* files, revoked */
 	struct list_head files;
 	bool revoked;
@@ -278,6 +279,7 @@ static void rc_dev_release(struct device *dev)
 	struct vmbus_mdev_cdev *rc = container_of(dev, struct vmbus_mdev_cdev, dev);
 
 	cleanup_srcu_struct(&rc->srcu);
+	mutex_destroy(&rc->revoke_lock);
 	mutex_destroy(&rc->files_lock);
 	ida_free(&vmbus_mdev_cdev_minors, MINOR(rc->dev.devt));
 	kfree(rc->nodename);
@@ -331,6 +333,7 @@ vmbus_mdev_cdev_create(struct device *parent,
 	rc->ops = ops;
 	rc->priv = priv;
 	rc->mode = mode;
+	mutex_init(&rc->revoke_lock);
 	mutex_init(&rc->files_lock);
 	INIT_LIST_HEAD(&rc->files);
 
@@ -371,13 +374,15 @@ EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_create);
  * waits for user space to close a file; it does wait for an owner call in
  * flight, which is bounded only if the owner's calls are (an owner call
  * stuck on user memory that never faults in holds revoke with it). May be
- * called more than once.
+ * called more than once; every call returns only once the node is revoked.
  */
 void vmbus_mdev_cdev_revoke(struct vmbus_mdev_cdev *rc)
 {
 	struct vmbus_mdev_cdev_file *rf;
 	bool first;
 
+	/* A second caller returns only once the first has finished. */
+	guard(mutex)(&rc->revoke_lock);
 	mutex_lock(&rc->files_lock);
 	first = !rc->revoked;
 	WRITE_ONCE(rc->revoked, true);

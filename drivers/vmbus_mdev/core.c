@@ -85,9 +85,11 @@ static int vmbus_mdev_probe(struct device *dev)
 	/*
 	 * Only the creator's own probes count for the create: a driver
 	 * registered meanwhile probes in its task, and its error is its own.
+	 * "Not mine" is no error (vmbus_mdev_probe_errno()).
 	 */
-	if (ret && READ_ONCE(mdev->creator) == current)
-		mdev->probe_err = ret;
+	if (ret && ret != -ENODEV && ret != -ENXIO &&
+	    READ_ONCE(mdev->creator) == current && !mdev->probe_err)
+		mdev->probe_err = ret;	/* the first real error, whatever the order */
 	return ret;
 }
 

@@ -149,6 +149,13 @@ static void vmbus_mdev_wait_gone(struct vmbus_mdev_device *mdev)
 		       READ_ONCE(mdev->state) == VMBUS_MDEV_GONE);
 }
 
+/* The same for a user: a fatal signal ends the wait. */
+static int vmbus_mdev_wait_gone_killable(struct vmbus_mdev_device *mdev)
+{
+	return wait_var_event_killable(&mdev->state,
+				       READ_ONCE(mdev->state) == VMBUS_MDEV_GONE);
+}
+
 /*
  * Enter the parent for a create: fails with -ENODEV once the parent is
  * unregistering (or its vendor module is going), with -EUSERS when the
@@ -253,8 +260,9 @@ static int vmbus_mdev_attach(struct vmbus_mdev_device *mdev)
 	WRITE_ONCE(mdev->creator, current);
 	ret = device_attach(&mdev->dev);
 	WRITE_ONCE(mdev->creator, NULL);
+	/* -EPROBE_DEFER comes back here while probing is blocked (shutdown). */
 	if (ret < 0)
-		return ret;
+		return vmbus_mdev_probe_errno(ret) ?: -EIO;
 
 	ret = vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_PROBED);
 	if (ret)
@@ -283,8 +291,13 @@ static int vmbus_mdev_announce(struct vmbus_mdev_device *mdev)
 		return ret;
 	}
 	dev_set_uevent_suppress(&mdev->dev, false);
-	kobject_uevent(&mdev->dev.kobj, KOBJ_ADD);
-	return 0;
+	ret = kobject_uevent(&mdev->dev.kobj, KOBJ_ADD);
+	if (ret) {
+		/* Not announced: device_del() must not send a REMOVE either. */
+		dev_set_uevent_suppress(&mdev->dev, true);
+		vmbus_mdev_remove_links(mdev);
+	}
+	return ret;
 }
 
 /**
@@ -447,8 +460,9 @@ static int vmbus_mdev_claim(struct vmbus_mdev_device *mdev)
 /**
  * vmbus_mdev_remove() - remove a mediated device
  * @mdev: the device; the caller holds a reference and knows the parent is
- *	still registered (vmbus_mdev_unregister_parent() has not returned),
- *	as sysfs and bus-driver callbacks do
+ *	still registered (vmbus_mdev_unregister_parent() has not returned).
+ *	Not for a sysfs attribute's store (a loser would wait inside the
+ *	file the winner's device_del() drains) nor a callback of @mdev's
  *
  * Runs the remove sequence, the mirror of create: inactive, links gone,
  * device_del() (bound drivers' remove runs), vendor remove, instance and
@@ -457,8 +471,7 @@ static int vmbus_mdev_claim(struct vmbus_mdev_device *mdev)
  * for the one that won. It waits for device work only (the bus driver's
  * and the vendor's remove, which for the VFIO bus driver includes VFIO's
  * wait for the device's users to close it), never for a file of the
- * helper in cdev.c. Must not be called from a bus driver's or the
- * vendor's callback for @mdev.
+ * helper in cdev.c. The wait is uninterruptible.
  *
  * Return: 0; -ENODEV when another remover got there first or the parent
  * is unregistering (which removes the device itself); -EBUSY while the
@@ -509,6 +522,7 @@ static ssize_t remove_store(struct device *dev, struct device_attribute *attr,
 {
 	struct vmbus_mdev_device *mdev = to_vmbus_mdev_device(dev);
 	struct vmbus_mdev_parent *parent = mdev->parent;
+	struct kernfs_node *kn;
 	unsigned long val;
 	int ret;
 
@@ -521,19 +535,27 @@ static ssize_t remove_store(struct device *dev, struct device_attribute *attr,
 	ret = vmbus_mdev_claim(mdev);
 	if (ret == -EBUSY)
 		return ret;
-	/*
-	 * device_del() removes this very file and waits for its writers, us
-	 * included; take the file away from under ourselves first. A writer
-	 * that lost the race to this file waits here until the winner's
-	 * write has returned, so whatever we return, the device is gone.
-	 */
 	get_device(dev);	/* Pairs with put_device() below. */
-	device_remove_file_self(dev, attr);
-	if (ret) {
-		vmbus_mdev_wait_gone(mdev);
-	} else {
+	if (!ret) {
+		/*
+		 * device_del() removes this very file and waits for its
+		 * writers, us included: take the file away from under
+		 * ourselves first. Only a claim winner removes it, so this
+		 * write never loses kernfs's arbitration to another.
+		 */
+		device_remove_file_self(dev, attr);
 		vmbus_mdev_teardown(mdev);
 		vmbus_mdev_parent_leave(parent);
+	} else {
+		/*
+		 * The winner's device_del() drains this file's writers: wait
+		 * for it with our active reference dropped, never inside it.
+		 */
+		kn = sysfs_break_active_protection(&dev->kobj, &attr->attr);
+		if (vmbus_mdev_wait_gone_killable(mdev))
+			ret = -EINTR;
+		if (kn)
+			sysfs_unbreak_active_protection(kn);
 	}
 	put_device(dev);
 	return ret ? ret : count;

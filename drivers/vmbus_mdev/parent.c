@@ -109,12 +109,13 @@ static int vmbus_mdev_parent_init(struct vmbus_mdev_parent *parent,
 	INIT_LIST_HEAD(&parent->children);
 	atomic_set(&parent->inflight, 0);
 
-	ret = vmbus_mdev_types_add(parent);
+	ret = class_compat_create_link(vmbus_mdev_bus_class, dev, NULL);
 	if (ret)
 		return ret;
-	ret = class_compat_create_link(vmbus_mdev_bus_class, dev, NULL);
+	/* Last: once the "create" files exist, children can appear. */
+	ret = vmbus_mdev_types_add(parent);
 	if (ret) {
-		vmbus_mdev_types_remove(parent);
+		class_compat_remove_link(vmbus_mdev_bus_class, dev, NULL);
 		return ret;
 	}
 	list_add_tail(&parent->node, &vmbus_mdev_parents);
@@ -172,8 +173,9 @@ EXPORT_SYMBOL_GPL(__vmbus_mdev_register_parent);
  * vmbus_mdev_unregister_parent() - remove a parent and all its devices
  * @parent: a registered parent
  *
- * New creates and user removes fail with -ENODEV from the first moment.
- * Creates and removes already running finish; then the children are
+ * New creates fail with -ENODEV from the first moment; a user remove
+ * gets -ENODEV once its device is gone. Creates and removes already
+ * running finish; then the children are
  * removed newest first, each through the full remove sequence, and then
  * the types. The wait is bounded by that device work (bus drivers' and
  * the vendor's remove), never by user space keeping a file open: a child

@@ -209,7 +209,8 @@ enum vmbus_mdev_state {
  *	the struct: what the bus's match and uevent read
  * @type_name: the core's copy of the type directory's name, likewise
  * @state: see enum vmbus_mdev_state; changed under @parent->lock, except
- *	the last step to %VMBUS_MDEV_GONE by its one remover
+ *	the last step to %VMBUS_MDEV_GONE, by its one remover or by its
+ *	creator when the create fails
  * @creator: the task running the create, while it probes the drivers
  * @probe_err: error of a bus driver probe run by @creator
  * @node: entry in @parent->children
