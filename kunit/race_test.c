@@ -304,10 +304,11 @@ static void concurrent_removers_one_wins(struct kunit *test)
 
 /*
  * The same through the sysfs "remove" file, whose writers device_del()
- * drains: a losing writer must wait for the winner without holding the
- * file, whether the winner is another writer or unregister.
+ * drains: a writer that loses to a remover (here parked at the first step
+ * of its teardown, the file still there) or to unregister must wait for
+ * it without holding the file, and return once the UUID is free.
  */
-static void sysfs_removers_one_wins(struct kunit *test)
+static void sysfs_remove_loses(struct kunit *test, bool to_unregister)
 {
 	struct fx *fx = test->priv;
 	struct fx_thread *w = fx_thread_alloc(fx, NULL, 0);
@@ -318,43 +319,32 @@ static void sysfs_removers_one_wins(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, w->mdev);
 	l->mdev = w->mdev;
 
-	fx->park = FX_PARK_DRIVER_REMOVE;
-	fx_thread_start(fx, w, fx_thread_sysfs_remove);
+	fx->park_step = VMBUS_MDEV_STEP_INACTIVE;
+	fx_thread_start(fx, w, to_unregister ? fx_thread_unregister :
+					       fx_thread_remove);
 	fx_wait_parked(fx);
 	fx_thread_start(fx, l, fx_thread_sysfs_remove);
 	KUNIT_EXPECT_FALSE(test, fx_thread_finished(l, STILL_BLOCKED_MS));
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(l, 10000));
+	KUNIT_EXPECT_EQ(test, l->ret, -ENODEV);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(l->mdev->state), VMBUS_MDEV_GONE);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(w, 10000));
 	KUNIT_EXPECT_EQ(test, w->ret, 0);
-	KUNIT_EXPECT_EQ(test, l->ret, -ENODEV);
-	KUNIT_EXPECT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	if (!to_unregister)
+		KUNIT_EXPECT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
 	put_device(&w->mdev->dev);
+}
+
+static void sysfs_remove_loses_to_remove(struct kunit *test)
+{
+	sysfs_remove_loses(test, false);
 }
 
 static void sysfs_remove_loses_to_unregister(struct kunit *test)
 {
-	struct fx *fx = test->priv;
-	struct fx_thread *u = fx_thread_alloc(fx, NULL, 0);
-	struct fx_thread *l = fx_thread_alloc(fx, NULL, 0);
-
-	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
-	l->mdev = fx_find(1);
-	KUNIT_ASSERT_NOT_NULL(test, l->mdev);
-
-	fx->park = FX_PARK_DRIVER_REMOVE;
-	fx_thread_start(fx, u, fx_thread_unregister);
-	fx_wait_parked(fx);	/* inside device_del() of the device */
-	fx_thread_start(fx, l, fx_thread_sysfs_remove);
-	KUNIT_EXPECT_FALSE(test, fx_thread_finished(l, STILL_BLOCKED_MS));
-
-	fx_release(fx);
-	KUNIT_ASSERT_TRUE(test, fx_thread_finished(u, 10000));
-	KUNIT_ASSERT_TRUE(test, fx_thread_finished(l, 10000));
-	KUNIT_EXPECT_EQ(test, l->ret, -ENODEV);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(l->mdev->state), VMBUS_MDEV_GONE);
-	put_device(&l->mdev->dev);
+	sysfs_remove_loses(test, true);
 }
 
 /* Steps of a create at which its device is on the bus already. */
@@ -514,7 +504,7 @@ static struct kunit_case race_cases[] = {
 	KUNIT_CASE(rebind_with_old_handle),
 	KUNIT_CASE(unregister_with_open_node),
 	KUNIT_CASE(concurrent_removers_one_wins),
-	KUNIT_CASE(sysfs_removers_one_wins),
+	KUNIT_CASE(sysfs_remove_loses_to_remove),
 	KUNIT_CASE(sysfs_remove_loses_to_unregister),
 	KUNIT_CASE_PARAM(remove_racing_create, create_step_gen_params),
 	KUNIT_CASE(foreign_probe_error_is_not_the_creates),

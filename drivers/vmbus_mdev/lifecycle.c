@@ -291,13 +291,17 @@ static int vmbus_mdev_announce(struct vmbus_mdev_device *mdev)
 		return ret;
 	}
 	dev_set_uevent_suppress(&mdev->dev, false);
-	ret = kobject_uevent(&mdev->dev.kobj, KOBJ_ADD);
-	if (ret) {
-		/* Not announced: device_del() must not send a REMOVE either. */
+	/*
+	 * For a registered device this fails only when an allocation does
+	 * (its buffer, or its path: then it says -ENOENT): -ENOMEM. Not
+	 * announced, device_del() must not send a REMOVE either.
+	 */
+	if (kobject_uevent(&mdev->dev.kobj, KOBJ_ADD)) {
 		dev_set_uevent_suppress(&mdev->dev, true);
 		vmbus_mdev_remove_links(mdev);
+		return -ENOMEM;
 	}
-	return ret;
+	return 0;
 }
 
 /**
