@@ -84,6 +84,89 @@ check "left unbound" [ ! -e $TD/driver ]
 expect "remove the test-vendor instance" ok $TD/remove 1
 check "unload test vendor" rmmod vmbus_mdev_testvendor
 
+# Uevents of a create and a remove, as a netlink listener sees them
+# (busybox uevent, as in test-abi.sh), in /tmp/uevents as "ACTION DEVPATH
+# SYNTH_UUID". The instance's add comes first: as for any device,
+# device_add() announces it before the bus driver's probe adds devices
+# below it (the group device /devices/virtual/vfio/N and the instance's
+# vfio-dev/vfioN), and its bind comes once that probe returned. A remove
+# takes away every device the create added: the group of an emulated-IOMMU
+# device is its own (vfio_noiommu_group_alloc()), so it goes with it.
+U3=83b8f4f2-509f-382f-3c1e-e6bfe0fa1003
+rm -f /tmp/uevents
+uevent sh -c 'echo "$ACTION $DEVPATH $SYNTH_UUID" >>/tmp/uevents' &
+uevent_pid=$!
+# mark UUID: a synthetic "change" of the VFIO container's misc device
+# carrying UUID (SYNTH_UUID), once the listener has written it; a mark
+# sent before the listener's socket was bound is lost, so the first one
+# is sent again at each poll. What a write caused is in the file before
+# the line of a mark sent after it (uevents go out from the writer).
+MARKDEV=/sys/class/misc/vfio/uevent
+marked() { grep -q " $1\$" /tmp/uevents 2>/dev/null; }
+mark_now() { echo "change $1" >$MARKDEV && marked "$1"; }
+M0=00000000-0000-4000-8000-0000000000e0
+M1=00000000-0000-4000-8000-0000000000e1
+M2=00000000-0000-4000-8000-0000000000e2
+M3=00000000-0000-4000-8000-0000000000e3
+# between A B: the uevents after mark A and before mark B, "ACTION DEVPATH"
+between() {
+	sed -n "/ $1\$/,/ $2\$/p" /tmp/uevents | sed '1d;$d' | awk '{ print $1, $2 }'
+}
+check "uevent listener ready" wait_until 20 mark_now $M0
+echo "change $M1" >$MARKDEV
+wait_until 20 marked $M1
+expect "create a card for the uevent checks" ok $T1/create $U3
+echo "change $M2" >$MARKDEV
+wait_until 20 marked $M2
+expect "remove it" ok $BUS/devices/$U3/remove 1
+echo "change $M3" >$MARKDEV
+wait_until 20 marked $M3
+kill $uevent_pid
+between $M1 $M2 >/tmp/create.events
+between $M2 $M3 >/tmp/remove.events
+echo "vfio: uevents of the create: $(tr '\n' ';' </tmp/create.events)"
+echo "vfio: uevents of the remove: $(tr '\n' ';' </tmp/remove.events)"
+# line_of ACTION PATTERN FILE: the line number of the first event ACTION
+# whose DEVPATH matches the awk regex PATTERN, or 0
+line_of() { awk -v a="$1" -v p="$2" '!n && $1 == a && $2 ~ p { n = NR } END { print n + 0 }' "$3"; }
+inst="/$U3\$"
+group="^/devices/virtual/vfio/[0-9]+\$"
+vdev="/$U3/vfio-dev/vfio[0-9]+\$"
+check "create uevents: the first is the instance's add" \
+	[ "$(line_of add "$inst" /tmp/create.events)" = 1 ]
+# children_after_add: the group's and vfio-dev's adds are there, after
+# the instance's
+children_after_add() {
+	local i g v
+
+	i=$(line_of add "$inst" /tmp/create.events)
+	g=$(line_of add "$group" /tmp/create.events)
+	v=$(line_of add "$vdev" /tmp/create.events)
+	[ "$i" -gt 0 ] && [ "$g" -gt "$i" ] && [ "$v" -gt "$i" ]
+}
+check "create uevents: group device and vfio-dev added after the instance" children_after_add
+# bind_after_children: the instance's bind is there, after every other add
+bind_after_children() {
+	local b last
+
+	b=$(line_of bind "$inst" /tmp/create.events)
+	last=$(awk '$1 == "add" { n = NR } END { print n + 0 }' /tmp/create.events)
+	[ "$b" -gt 0 ] && [ "$b" -gt "$last" ]
+}
+check "create uevents: the instance's bind after every add" bind_after_children
+# all_removed: every device the create added has a remove in the remove's
+all_removed() {
+	local n=0 p
+
+	for p in $(awk '$1 == "add" { print $2 }' /tmp/create.events); do
+		grep -qx "remove $p" /tmp/remove.events && continue
+		echo "vfio: added by the create, not removed: $p"
+		n=$((n + 1))
+	done
+	[ $n -eq 0 ] && [ -s /tmp/create.events ]
+}
+check "remove uevents: every device the create added is removed" all_removed
+
 # Unloading the vendor removes both cards through the VFIO driver.
 check "unload vmbus_mtty with cards" rmmod vmbus_mtty
 check "cards gone with the vendor" [ ! -e $D -a ! -e $BUS/devices/$U2 ]
