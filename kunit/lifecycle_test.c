@@ -63,11 +63,16 @@ static void steps_are_what_they_say(struct kunit *test)
 		const struct fx_seen *got = &fx->seen[c->step];
 
 		KUNIT_EXPECT_TRUE_MSG(test, got->called, "%s", c->name);
-		KUNIT_EXPECT_EQ_MSG(test, got->registered, c->want.registered, "%s registered", c->name);
-		KUNIT_EXPECT_EQ_MSG(test, got->add_sent, c->want.add_sent, "%s ADD sent", c->name);
-		KUNIT_EXPECT_EQ_MSG(test, got->remove_sent, c->want.remove_sent, "%s REMOVE sent", c->name);
-		KUNIT_EXPECT_EQ_MSG(test, got->linked, c->want.linked, "%s linked", c->name);
-		KUNIT_EXPECT_EQ_MSG(test, got->bound, c->want.bound, "%s bound", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->registered, c->want.registered,
+				    "%s registered", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->add_sent, c->want.add_sent,
+				    "%s ADD sent", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->remove_sent, c->want.remove_sent,
+				    "%s REMOVE sent", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->linked, c->want.linked,
+				    "%s linked", c->name);
+		KUNIT_EXPECT_EQ_MSG(test, got->bound, c->want.bound,
+				    "%s bound", c->name);
 	}
 }
 

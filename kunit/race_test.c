@@ -337,6 +337,39 @@ static void sysfs_remove_loses(struct kunit *test, bool to_unregister)
 	put_device(&w->mdev->dev);
 }
 
+/*
+ * Two writers of "remove": the winner is parked after its claim, before
+ * it takes the file away. The loser, inside its write, must not take the
+ * file itself (kernfs would then make the winner wait for the loser's
+ * write, which waits for the winner) and must return once the UUID is
+ * free.
+ */
+static void sysfs_removers_one_wins(struct kunit *test)
+{
+	struct fx *fx = test->priv;
+	struct fx_thread *w = fx_thread_alloc(fx, NULL, 0);
+	struct fx_thread *l = fx_thread_alloc(fx, NULL, 0);
+
+	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	w->mdev = fx_find(1);
+	KUNIT_ASSERT_NOT_NULL(test, w->mdev);
+	l->mdev = w->mdev;
+
+	fx->park_step = VMBUS_MDEV_STEP_CLAIMED;
+	fx_thread_start(fx, w, fx_thread_sysfs_remove);
+	fx_wait_parked(fx);
+	fx_thread_start(fx, l, fx_thread_sysfs_remove);
+	KUNIT_EXPECT_FALSE(test, fx_thread_finished(l, STILL_BLOCKED_MS));
+
+	fx_release(fx);
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(w, 10000));
+	KUNIT_ASSERT_TRUE(test, fx_thread_finished(l, 10000));
+	KUNIT_EXPECT_EQ(test, w->ret, 0);
+	KUNIT_EXPECT_EQ(test, l->ret, -ENODEV);
+	KUNIT_EXPECT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
+	put_device(&w->mdev->dev);
+}
+
 static void sysfs_remove_loses_to_remove(struct kunit *test)
 {
 	sysfs_remove_loses(test, false);
@@ -504,6 +537,7 @@ static struct kunit_case race_cases[] = {
 	KUNIT_CASE(rebind_with_old_handle),
 	KUNIT_CASE(unregister_with_open_node),
 	KUNIT_CASE(concurrent_removers_one_wins),
+	KUNIT_CASE(sysfs_removers_one_wins),
 	KUNIT_CASE(sysfs_remove_loses_to_remove),
 	KUNIT_CASE(sysfs_remove_loses_to_unregister),
 	KUNIT_CASE_PARAM(remove_racing_create, create_step_gen_params),

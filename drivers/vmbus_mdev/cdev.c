@@ -374,7 +374,9 @@ EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_create);
  * waits for user space to close a file; it does wait for an owner call in
  * flight, which is bounded only if the owner's calls are (an owner call
  * stuck on user memory that never faults in holds revoke with it). May be
- * called more than once; every call returns only once the node is revoked.
+ * called more than once; every call returns only once the node is revoked,
+ * so it must not be called from the owner's callbacks of @rc (it would
+ * wait for itself; lockdep says so).
  */
 void vmbus_mdev_cdev_revoke(struct vmbus_mdev_cdev *rc)
 {

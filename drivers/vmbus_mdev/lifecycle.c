@@ -292,14 +292,17 @@ static int vmbus_mdev_announce(struct vmbus_mdev_device *mdev)
 	}
 	dev_set_uevent_suppress(&mdev->dev, false);
 	/*
-	 * For a registered device this fails only when an allocation does
-	 * (its buffer, or its path: then it says -ENOENT): -ENOMEM. Not
-	 * announced, device_del() must not send a REMOVE either.
+	 * A failure before the ADD went out is an allocation's (its buffer,
+	 * or its path: then it says -ENOENT), so -ENOMEM, and device_del()
+	 * must not send a REMOVE either. One after it (the uevent helper)
+	 * fails the create with the REMOVE left on, for udev's sake.
 	 */
-	if (kobject_uevent(&mdev->dev.kobj, KOBJ_ADD)) {
-		dev_set_uevent_suppress(&mdev->dev, true);
+	ret = kobject_uevent(&mdev->dev.kobj, KOBJ_ADD);
+	if (ret) {
+		if (!mdev->dev.kobj.state_add_uevent_sent)
+			dev_set_uevent_suppress(&mdev->dev, true);
 		vmbus_mdev_remove_links(mdev);
-		return -ENOMEM;
+		return mdev->dev.kobj.state_add_uevent_sent ? ret : -ENOMEM;
 	}
 	return 0;
 }
@@ -475,7 +478,10 @@ static int vmbus_mdev_claim(struct vmbus_mdev_device *mdev)
  * for the one that won. It waits for device work only (the bus driver's
  * and the vendor's remove, which for the VFIO bus driver includes VFIO's
  * wait for the device's users to close it), never for a file of the
- * helper in cdev.c. The wait is uninterruptible.
+ * helper in cdev.c. The wait is uninterruptible, and only for another
+ * remover: so never call this from work that a remove of @mdev flushes.
+ * When the parent is unregistering (or its module going) and nobody has
+ * claimed @mdev yet, it returns -ENODEV at once.
  *
  * Return: 0; -ENODEV when another remover got there first or the parent
  * is unregistering (which removes the device itself); -EBUSY while the
@@ -487,7 +493,7 @@ int vmbus_mdev_remove(struct vmbus_mdev_device *mdev)
 	int ret;
 
 	ret = vmbus_mdev_claim(mdev);
-	if (ret == -ENODEV)
+	if (ret == -ENODEV && READ_ONCE(mdev->state) >= VMBUS_MDEV_REMOVING)
 		vmbus_mdev_wait_gone(mdev);
 	if (ret)
 		return ret;
@@ -541,6 +547,7 @@ static ssize_t remove_store(struct device *dev, struct device_attribute *attr,
 		return ret;
 	get_device(dev);	/* Pairs with put_device() below. */
 	if (!ret) {
+		vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_CLAIMED);
 		/*
 		 * device_del() removes this very file and waits for its
 		 * writers, us included: take the file away from under
@@ -556,6 +563,8 @@ static ssize_t remove_store(struct device *dev, struct device_attribute *attr,
 		 * for it with our active reference dropped, never inside it.
 		 */
 		kn = sysfs_break_active_protection(&dev->kobj, &attr->attr);
+		/* Found while we hold it: drains unlink only after draining. */
+		WARN_ON_ONCE(!kn);
 		if (vmbus_mdev_wait_gone_killable(mdev))
 			ret = -EINTR;
 		if (kn)

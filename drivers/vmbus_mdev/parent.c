@@ -105,20 +105,24 @@ static int vmbus_mdev_parent_init(struct vmbus_mdev_parent *parent,
 	parent->types = types;
 	parent->nr_types = nr_types;
 	mutex_init(&parent->lock);
-	parent->state = VMBUS_MDEV_PARENT_LIVE;
+	/* Not LIVE yet: a "create" written before we are done gets -ENODEV. */
+	parent->state = VMBUS_MDEV_PARENT_UNREGISTERING;
 	INIT_LIST_HEAD(&parent->children);
 	atomic_set(&parent->inflight, 0);
 
 	ret = class_compat_create_link(vmbus_mdev_bus_class, dev, NULL);
 	if (ret)
 		return ret;
-	/* Last: once the "create" files exist, children can appear. */
 	ret = vmbus_mdev_types_add(parent);
 	if (ret) {
 		class_compat_remove_link(vmbus_mdev_bus_class, dev, NULL);
 		return ret;
 	}
 	list_add_tail(&parent->node, &vmbus_mdev_parents);
+	/* Last: from here on children can appear. */
+	mutex_lock(&parent->lock);
+	parent->state = VMBUS_MDEV_PARENT_LIVE;
+	mutex_unlock(&parent->lock);
 	return 0;
 }
 

@@ -44,6 +44,7 @@ enum vmbus_mdev_step {
 	VMBUS_MDEV_STEP_ACTIVE,
 	VMBUS_MDEV_STEP_LEAVE,
 
+	VMBUS_MDEV_STEP_CLAIMED,	/* sysfs remove only, before its file goes */
 	VMBUS_MDEV_STEP_INACTIVE,
 	VMBUS_MDEV_STEP_UNLINK,
 	VMBUS_MDEV_STEP_DEVICE_DEL,
