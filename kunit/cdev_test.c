@@ -9,10 +9,15 @@
 #include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/ioctl.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/vmbus_mdev.h>
 
@@ -22,6 +27,20 @@
 #define CT_PATH		"/dev/" CT_NODE
 #define CT_IOC_PING	0x1234
 #define CT_IOC_SLEEP	0x1235
+
+/*
+ * The user-memory commands: the helper copies struct ct_arg in and out and
+ * pins @len bytes at @addr for the owner, which reports what it saw.
+ */
+struct ct_arg {
+	u64 addr;
+	u32 len;
+	u32 out;
+};
+
+#define CT_IOC_PIN	_IOWR('k', 1, struct ct_arg)	/* helper unpins */
+#define CT_IOC_KEEP	_IOWR('k', 2, struct ct_arg)	/* owner keeps the pages */
+#define CT_IOC_FAIL	_IOWR('k', 3, struct ct_arg)	/* fails: no copy out */
 
 struct ct {
 	struct vmbus_mdev_cdev *rc;
@@ -35,6 +54,13 @@ struct ct {
 	wait_queue_head_t wq;
 	struct completion sleeping, woken, proceed;
 	bool ioctl_returned;
+
+	/* What the owner saw of the pinned range, in the CT_IOC_PIN family. */
+	atomic_t prepares;
+	unsigned int seen_nr_pages;
+	struct page *seen_page;		/* the first; mapped by the test */
+	u8 seen_byte;			/* at the range's first address */
+	struct vmbus_mdev_user_pages kept;	/* CT_IOC_KEEP */
 };
 
 static int ct_open(struct vmbus_mdev_cdev *rc, struct file *file)
@@ -56,14 +82,50 @@ static void ct_release(struct vmbus_mdev_cdev *rc, struct file *file)
 	atomic_inc(&ct->releases);
 }
 
-static long ct_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static int ct_prepare(struct file *file, struct vmbus_mdev_cdev_call *call)
+{
+	struct ct *ct = vmbus_mdev_cdev_file_data(file);
+	struct ct_arg *a = call->buf;
+
+	atomic_inc(&ct->prepares);
+	if (_IOC_TYPE(call->cmd) != 'k')
+		return 0;
+	call->pins[0] = (struct vmbus_mdev_user_pages) {
+		.uaddr = a->addr, .len = a->len, .write = true };
+	call->nr_pins = 1;
+	return 0;
+}
+
+/* The CT_IOC_PIN family: look at the pages, never at user memory. */
+static long ct_ioctl_pages(struct ct *ct, struct vmbus_mdev_cdev_call *call)
+{
+	struct vmbus_mdev_user_pages *p = &call->pins[0];
+	struct ct_arg *a = call->buf;
+	u8 *v;
+
+	ct->seen_nr_pages = p->nr_pages;
+	ct->seen_page = p->nr_pages ? p->pages[0] : NULL;
+	if (p->nr_pages) {
+		v = kmap_local_page(p->pages[0]);
+		ct->seen_byte = v[offset_in_page(p->uaddr)];
+		kunmap_local(v);
+	}
+	a->out = 42;
+	if (call->cmd == CT_IOC_KEEP)
+		vmbus_mdev_user_pages_take(&ct->kept, p);
+	return call->cmd == CT_IOC_FAIL ? -EIO : 0;
+}
+
+static long ct_ioctl(struct file *file, struct vmbus_mdev_cdev_call *call)
 {
 	struct ct *ct = vmbus_mdev_cdev_file_data(file);
 
 	atomic_inc(&ct->ioctls);
-	if (cmd == CT_IOC_PING)
+	if (call->cmd == CT_IOC_PING)
 		return 42;
-	if (cmd != CT_IOC_SLEEP)
+	if (_IOC_TYPE(call->cmd) == 'k')
+		return ct_ioctl_pages(ct, call);
+	if (call->cmd != CT_IOC_SLEEP)
 		return -ENOTTY;
 	complete(&ct->sleeping);
 	wait_event(ct->wq, vmbus_mdev_cdev_revoked(ct->rc));
@@ -85,6 +147,7 @@ static void ct_revoke(struct vmbus_mdev_cdev *rc)
 static const struct vmbus_mdev_cdev_ops ct_ops = {
 	.open = ct_open,
 	.release = ct_release,
+	.prepare = ct_prepare,
 	.ioctl = ct_ioctl,
 	.revoke = ct_revoke,
 };
@@ -329,7 +392,6 @@ static void cdev_owner_gone_after_destroy(struct kunit *test)
 	struct vmbus_mdev_cdev_ops *ops;
 	struct vmbus_mdev_cdev *rc;
 	struct device *parent;
-	loff_t pos = 0;
 	struct file *f;
 
 	ops = kmemdup(&ct_ops, sizeof(ct_ops), GFP_KERNEL);
@@ -354,8 +416,8 @@ static void cdev_owner_gone_after_destroy(struct kunit *test)
 #ifdef CONFIG_COMPAT
 	KUNIT_EXPECT_EQ(test, f->f_op->compat_ioctl(f, CT_IOC_PING, 0), -ENODEV);
 #endif
-	KUNIT_EXPECT_EQ(test, f->f_op->read(f, NULL, 0, &pos), -ENODEV);
-	KUNIT_EXPECT_EQ(test, f->f_op->write(f, NULL, 0, &pos), -ENODEV);
+	/* A command with an argument: no copy either, the node is dead. */
+	KUNIT_EXPECT_EQ(test, ct_do_ioctl(f, CT_IOC_PIN), -ENODEV);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ct->releases), 1);
 	ct_close(f);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ct->releases), 1);
@@ -364,13 +426,113 @@ static void cdev_owner_gone_after_destroy(struct kunit *test)
 /*
  * The helper offers no mmap: a mapping set up by an owner's ->mmap could
  * outlive revoke (the VMA is linked only after ->mmap returns), so the
- * kernel's mmap path must refuse every node with -ENODEV.
+ * kernel's mmap path must refuse every node with -ENODEV. Nor read or
+ * write, which would hand the owner user memory inside its call.
  */
 static void cdev_offers_no_mmap(struct kunit *test)
 {
 	struct file *f = ct_open_node(test);
 
 	KUNIT_EXPECT_NULL(test, f->f_op->mmap);
+	KUNIT_EXPECT_NULL(test, f->f_op->read);
+	KUNIT_EXPECT_NULL(test, f->f_op->write);
+	ct_close(f);
+}
+
+/* Issue @cmd with a struct ct_arg at @uarg holding @a; read it back into @a. */
+static long ct_user_call(struct kunit *test, struct file *f, unsigned int cmd,
+			 unsigned long uarg, struct ct_arg *a)
+{
+	long ret;
+
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)uarg, a, sizeof(*a)), 0);
+	ret = f->f_op->unlocked_ioctl(f, cmd, uarg);
+	KUNIT_ASSERT_EQ(test, copy_from_user(a, (void __user *)uarg, sizeof(*a)), 0);
+	return ret;
+}
+
+static bool ct_page_pinned(struct page *page)
+{
+	return page && folio_maybe_dma_pinned(page_folio(page));
+}
+
+/*
+ * The helper, not the owner, touches user memory: the owner gets a kernel
+ * copy of the argument and pinned pages that hold what the user wrote,
+ * the copy goes back only on success, and the pages are unpinned after
+ * the call unless the owner took them.
+ */
+static void cdev_user_memory_by_helper(struct kunit *test)
+{
+	struct ct *ct = test->priv;
+	struct file *f = ct_open_node(test);
+	unsigned long u, data;
+	struct ct_arg a;
+	u8 marker = 0xa5;
+
+	u = kunit_vm_mmap(test, NULL, 0, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, u, 0, "no user memory for the test");
+	data = u + PAGE_SIZE + 100;
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)data, &marker, 1), 0);
+
+	a = (struct ct_arg){ .addr = data, .len = 10, .out = 7 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_PIN, u, &a), 0);
+	KUNIT_EXPECT_EQ(test, ct->seen_nr_pages, 1);
+	KUNIT_EXPECT_EQ(test, ct->seen_byte, 0xa5);
+	KUNIT_EXPECT_EQ(test, a.out, 42);
+	KUNIT_EXPECT_EQ(test, a.addr, data);
+	KUNIT_EXPECT_FALSE_MSG(test, ct_page_pinned(ct->seen_page),
+			       "the helper left the page pinned");
+
+	/* Across a page boundary: both pages. */
+	a = (struct ct_arg){ .addr = u + 2 * PAGE_SIZE - 1, .len = 2 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_PIN, u, &a), 0);
+	KUNIT_EXPECT_EQ(test, ct->seen_nr_pages, 2);
+
+	/* Taken by the owner: pinned after the call, until the owner unpins. */
+	a = (struct ct_arg){ .addr = data, .len = 1 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_KEEP, u, &a), 0);
+	KUNIT_EXPECT_TRUE(test, ct_page_pinned(ct->kept.pages ? ct->kept.pages[0] : NULL));
+	vmbus_mdev_user_pages_unpin(&ct->kept, true);
+	KUNIT_EXPECT_NULL(test, ct->kept.pages);
+	KUNIT_EXPECT_FALSE(test, ct_page_pinned(ct->seen_page));
+
+	/* A failed call: nothing copied back, nothing left pinned. */
+	a = (struct ct_arg){ .addr = data, .len = 1, .out = 7 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_FAIL, u, &a), -EIO);
+	KUNIT_EXPECT_EQ(test, a.out, 7);
+	KUNIT_EXPECT_FALSE(test, ct_page_pinned(ct->seen_page));
+
+	vmbus_mdev_user_pages_unpin(&ct->kept, true);	/* if a check failed */
+	ct_close(f);
+}
+
+/*
+ * Bad user memory is the helper's -EFAULT: the owner's ioctl never runs
+ * for an argument that cannot be read or a range that cannot be pinned.
+ */
+static void cdev_user_memory_faults(struct kunit *test)
+{
+	struct ct *ct = test->priv;
+	struct file *f = ct_open_node(test);
+	struct ct_arg a;
+	unsigned long u;
+
+	u = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, u, 0, "no user memory for the test");
+
+	/* The argument itself: nothing mapped at address 16. */
+	KUNIT_EXPECT_EQ(test, f->f_op->unlocked_ioctl(f, CT_IOC_PIN, 16), -EFAULT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->prepares), 0);
+
+	a = (struct ct_arg){ .addr = 16, .len = 1 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_PIN, u, &a), -EFAULT);
+	a = (struct ct_arg){ .addr = U64_MAX - 4, .len = 10 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_PIN, u, &a), -EFAULT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->prepares), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->ioctls), 0);
 	ct_close(f);
 }
 
@@ -381,6 +543,8 @@ static struct kunit_case cdev_cases[] = {
 	KUNIT_CASE(cdev_destroy_with_open_file),
 	KUNIT_CASE(cdev_owner_gone_after_destroy),
 	KUNIT_CASE(cdev_offers_no_mmap),
+	KUNIT_CASE(cdev_user_memory_by_helper),
+	KUNIT_CASE(cdev_user_memory_faults),
 	{}
 };
 

@@ -186,7 +186,7 @@ static unsigned int fx_pool_available(struct vmbus_mdev_type *type)
 	return fx_current->pool;
 }
 
-static long fx_node_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long fx_node_ioctl(struct file *file, struct vmbus_mdev_cdev_call *call)
 {
 	struct fx *fx = vmbus_mdev_cdev_priv(vmbus_mdev_cdev_of_file(file));
 

@@ -177,12 +177,12 @@ static void unregister_then_remove(struct kunit *test)
 }
 
 /*
- * Remove racing the vendor module's unload: while the core is inside the
- * vendor it holds a reference on the vendor's module (so rmmod fails with
- * -EBUSY instead of pulling the code away), and the unregister that the
- * module's exit runs waits for the remove to finish.
+ * A remove inside the vendor holds the vendor's module (so rmmod fails
+ * instead of pulling the code away), and an unregister, which the
+ * module's exit runs, waits for the remove to finish. The real rmmod of a
+ * vendor racing a parked remove is test-vendor-unload.sh, in the VM.
  */
-static void remove_vs_vendor_unload(struct kunit *test)
+static void remove_holds_vendor_module(struct kunit *test)
 {
 	struct fx *fx = test->priv;
 	struct fx_thread *r = fx_thread_alloc(fx, NULL, 0);
@@ -536,7 +536,7 @@ static struct kunit_case race_cases[] = {
 	KUNIT_CASE(unregister_then_create),
 	KUNIT_CASE(remove_then_unregister),
 	KUNIT_CASE(unregister_then_remove),
-	KUNIT_CASE(remove_vs_vendor_unload),
+	KUNIT_CASE(remove_holds_vendor_module),
 	KUNIT_CASE(rebind_with_old_handle),
 	KUNIT_CASE(unregister_with_open_node),
 	KUNIT_CASE(concurrent_removers_one_wins),

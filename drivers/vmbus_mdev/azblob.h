@@ -105,7 +105,8 @@ struct azblob_request {
 	struct azblob_instance *inst;	/* holds a slot of its quota */
 	unsigned long submitted;	/* jiffies */
 	wait_queue_head_t wq;		/* its caller, for done or revocation */
-	struct azblob_wire_buf bufs[AZBLOB_NR_BUFS];
+	struct vmbus_mdev_user_pages pins[AZBLOB_NR_BUFS];	/* owned */
+	struct azblob_wire_buf bufs[AZBLOB_NR_BUFS];	/* views of @pins */
 	struct azblob_packet pkt;
 	bool done;			/* under the requests lock */
 	int error;
@@ -122,8 +123,9 @@ void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 /* azblob_engine.c */
 extern struct workqueue_struct *azblob_free_wq;
 void azblob_instance_put(struct azblob_instance *inst);
+int azblob_ioctl_prepare(struct file *file, struct vmbus_mdev_cdev_call *call);
 long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
-			  void __user *uarg);
+			  struct vmbus_mdev_cdev_call *call);
 void azblob_fail_all(struct azblob_parent *ap, int error);
 void azblob_wake_instance(struct azblob_instance *inst);
 

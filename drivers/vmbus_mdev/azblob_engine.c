@@ -89,16 +89,9 @@ static void azblob_request_free(struct azblob_request *req)
 {
 	unsigned int i;
 
-	for (i = 0; i < AZBLOB_NR_BUFS; i++) {
-		struct azblob_wire_buf *b = &req->bufs[i];
-
-		if (!b->pages)
-			continue;
-		/* The host may have written every buffer but the request. */
-		unpin_user_pages_dirty_lock(b->pages, b->nr_pages,
-					    i != AZBLOB_BUF_REQUEST);
-		kvfree(b->pages);
-	}
+	/* The host may have written every buffer but the request. */
+	for (i = 0; i < AZBLOB_NR_BUFS; i++)
+		vmbus_mdev_user_pages_unpin(&req->pins[i], i != AZBLOB_BUF_REQUEST);
 	azblob_free_packet(&req->pkt);
 	azblob_instance_put(req->inst);
 	kfree(req);
@@ -266,37 +259,31 @@ static int azblob_check(const struct az_blob_request_sync *r)
 	return 0;
 }
 
-static int azblob_pin(struct azblob_wire_buf *b, u64 uaddr, u32 len,
-		      bool host_writes)
+/*
+ * Take the call's pinned pages: the request owns them from here on, until
+ * it is freed, however long the host keeps them.
+ */
+static void azblob_take_pages(struct azblob_request *req,
+			      struct vmbus_mdev_cdev_call *call)
 {
-	unsigned int gup = FOLL_LONGTERM | (host_writes ? FOLL_WRITE : 0);
-	int pinned;
+	unsigned int i;
 
-	b->uaddr = uaddr;
-	b->len = len;
-	b->nr_pages = azblob_buf_pages(uaddr, len);
-	if (!b->nr_pages)
-		return 0;
-	if (uaddr + len < uaddr)
-		return -EFAULT;
-	b->pages = kvmalloc_array(b->nr_pages, sizeof(*b->pages), GFP_KERNEL);
-	if (!b->pages)
-		return -ENOMEM;
-	pinned = pin_user_pages_fast(uaddr & PAGE_MASK, b->nr_pages, gup,
-				     b->pages);
-	if (pinned == b->nr_pages)
-		return 0;
-	if (pinned > 0)
-		unpin_user_pages(b->pages, pinned);
-	kvfree(b->pages);
-	b->pages = NULL;
-	return pinned < 0 && pinned != -EFAULT ? pinned : -EFAULT;
+	for (i = 0; i < AZBLOB_NR_BUFS; i++) {
+		struct vmbus_mdev_user_pages *p = &req->pins[i];
+		struct azblob_wire_buf *b = &req->bufs[i];
+
+		vmbus_mdev_user_pages_take(p, &call->pins[i]);
+		b->uaddr = p->uaddr;
+		b->len = p->len;
+		b->nr_pages = p->nr_pages;
+		b->pages = p->pages;
+	}
 }
 
 /*
- * Pin, describe and send; on success the id table owns one reference and
- * the request's slot goes back when it finishes. On failure the slot has
- * gone back already.
+ * Describe and send; on success the id table owns one reference and the
+ * request's slot goes back when it finishes. On failure the slot has gone
+ * back already.
  */
 static int azblob_submit(struct azblob_request *req,
 			 const struct az_blob_request_sync *r)
@@ -305,17 +292,6 @@ static int azblob_submit(struct azblob_request *req,
 	guid_t txid;
 	u32 id;
 	int ret;
-
-	ret = azblob_pin(&req->bufs[AZBLOB_BUF_DATA], r->data_buffer,
-			 r->data_len, true);
-	if (!ret)
-		ret = azblob_pin(&req->bufs[AZBLOB_BUF_REQUEST], r->request_buffer,
-				 r->request_len, false);
-	if (!ret)
-		ret = azblob_pin(&req->bufs[AZBLOB_BUF_RESPONSE],
-				 r->response_buffer, r->response_len, true);
-	if (ret)
-		goto put_slot;
 
 	import_guid(&txid, r->guid);
 	ret = azblob_build_packet(&req->pkt, req->bufs, r->timeout,
@@ -355,29 +331,72 @@ put_slot:
 }
 
 /**
+ * azblob_ioctl_prepare() - check IOCTL_AZ_BLOB_DRIVER_USER_REQUEST
+ * @file: the open file
+ * @call: the call, with the user's struct az_blob_request_sync copied in
+ *
+ * Lists the three buffers for the helper to pin, in the packet's order
+ * (enum azblob_buf_index). Process context, in the node's read section.
+ *
+ * Return: 0, or the errno the uapi documents for the request.
+ */
+int azblob_ioctl_prepare(struct file *file, struct vmbus_mdev_cdev_call *call)
+{
+	const struct az_blob_request_sync *r = call->buf;
+	struct vmbus_mdev_user_pages *p = call->pins;
+	int ret;
+
+	if (!uid_eq(file->f_cred->euid, current_euid()) ||
+	    !gid_eq(file->f_cred->egid, current_egid()))
+		return -EACCES;
+	ret = azblob_check(r);
+	if (ret)
+		return ret;
+	p[AZBLOB_BUF_DATA] = (struct vmbus_mdev_user_pages) {
+		.uaddr = r->data_buffer, .len = r->data_len, .write = true };
+	p[AZBLOB_BUF_REQUEST] = (struct vmbus_mdev_user_pages) {
+		.uaddr = r->request_buffer, .len = r->request_len };
+	p[AZBLOB_BUF_RESPONSE] = (struct vmbus_mdev_user_pages) {
+		.uaddr = r->response_buffer, .len = r->response_len, .write = true };
+	call->nr_pins = AZBLOB_NR_BUFS;
+	return 0;
+}
+
+/* Wait for the host, the caller's timeout, a fatal signal or revocation. */
+static long azblob_wait(struct azblob_instance *inst, struct azblob_request *req,
+			u32 timeout_ms)
+{
+	long left;
+
+	if (!timeout_ms)
+		return wait_event_killable(req->wq, READ_ONCE(req->done) ||
+					   vmbus_mdev_cdev_revoked(inst->node));
+	left = msecs_to_jiffies(min_t(u64, UINT_MAX,
+				      (u64)timeout_ms + AZBLOB_TIMEOUT_GRACE_MS));
+	left = wait_event_killable_timeout(req->wq, READ_ONCE(req->done) ||
+					   vmbus_mdev_cdev_revoked(inst->node),
+					   left);
+	return left < 0 ? left : left ? 0 : -ETIMEDOUT;
+}
+
+/**
  * azblob_ioctl_request() - IOCTL_AZ_BLOB_DRIVER_USER_REQUEST
  * @inst: the instance of the node
  * @file: the open file
- * @uarg: the user's struct az_blob_request_sync
+ * @call: the call that azblob_ioctl_prepare() accepted, its pages pinned
+ *
+ * Process context, in the node's read section: touches no user memory.
+ * The host's answer goes into @call->buf, which the helper copies out.
  *
  * Return: 0 when the host answered (its status is in the response), or a
  * negative errno; see include/uapi/misc/azure_blob.h for the rules.
  */
 long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
-			  void __user *uarg)
+			  struct vmbus_mdev_cdev_call *call)
 {
-	struct az_blob_request_sync r;
+	struct az_blob_request_sync *r = call->buf;
 	struct azblob_request *req;
 	long ret;
-
-	if (!uid_eq(file->f_cred->euid, current_euid()) ||
-	    !gid_eq(file->f_cred->egid, current_egid()))
-		return -EACCES;
-	if (copy_from_user(&r, uarg, sizeof(r)))
-		return -EFAULT;
-	ret = azblob_check(&r);
-	if (ret)
-		return ret;
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
 	if (!req)
@@ -387,33 +406,22 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 	req->ap = inst->ap;
 	kref_get(&inst->ref);
 	req->inst = inst;
+	azblob_take_pages(req, call);
 
 	ret = azblob_slot_get(inst, file->f_flags & O_NONBLOCK);
 	if (ret)
 		goto out;
 	req->submitted = jiffies;
 
-	ret = azblob_submit(req, &r);
+	ret = azblob_submit(req, r);
 	if (ret)
 		goto out;
 
 	/*
-	 * Killable, and bounded by the caller's timeout plus a grace. A
-	 * caller that stops waiting leaves the request to the engine: its
+	 * A caller that stops waiting leaves the request to the engine: its
 	 * pages stay pinned until the host answers or the channel closes.
 	 */
-	if (r.timeout) {
-		long left = wait_event_killable_timeout(req->wq,
-				READ_ONCE(req->done) ||
-				vmbus_mdev_cdev_revoked(inst->node),
-				msecs_to_jiffies(min_t(u64, UINT_MAX, (u64)r.timeout +
-						       AZBLOB_TIMEOUT_GRACE_MS)));
-
-		ret = left < 0 ? left : left ? 0 : -ETIMEDOUT;
-	} else {
-		ret = wait_event_killable(req->wq, READ_ONCE(req->done) ||
-					  vmbus_mdev_cdev_revoked(inst->node));
-	}
+	ret = azblob_wait(inst, req, r->timeout);
 	if (ret)
 		goto out;
 	if (!READ_ONCE(req->done)) {
@@ -422,14 +430,8 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 	}
 	ret = req->error;
 	if (!ret) {
-		struct az_blob_request_sync_response resp = {
-			.status = req->answer.status,
-			.response_len = req->answer.response_len,
-		};
-
-		if (copy_to_user(uarg + offsetof(struct az_blob_request_sync, response),
-				 &resp, sizeof(resp)))
-			ret = -EFAULT;
+		r->response.status = req->answer.status;
+		r->response.response_len = req->answer.response_len;
 	}
 out:
 	azblob_request_put_caller(req);

@@ -9,7 +9,6 @@
  * vendor, its bus driver for the "azure-blob" device_api, and the request
  * engine (azblob_engine.c); it needs no Hyper-V.
  */
-#include <linux/compat.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <uapi/misc/azure_blob.h>
@@ -176,25 +175,26 @@ EXPORT_SYMBOL_GPL(azblob_parent_remove);
 
 /* The bus driver: one revocable node per instance. */
 
-static long azblob_node_ioctl(struct file *file, unsigned int cmd,
-			      unsigned long arg)
+/*
+ * The struct az_blob_request_sync layout is the same for 32-bit callers,
+ * so one ioctl serves both. Process context, in the node's read section.
+ */
+static int azblob_node_prepare(struct file *file,
+			       struct vmbus_mdev_cdev_call *call)
+{
+	if (call->cmd != IOCTL_AZ_BLOB_DRIVER_USER_REQUEST)
+		return -ENOTTY;
+	return azblob_ioctl_prepare(file, call);
+}
+
+static long azblob_node_ioctl(struct file *file,
+			      struct vmbus_mdev_cdev_call *call)
 {
 	struct azblob_instance *inst =
 		vmbus_mdev_cdev_priv(vmbus_mdev_cdev_of_file(file));
 
-	if (cmd != IOCTL_AZ_BLOB_DRIVER_USER_REQUEST)
-		return -ENOTTY;
-	return azblob_ioctl_request(inst, file, (void __user *)arg);
+	return azblob_ioctl_request(inst, file, call);
 }
-
-#ifdef CONFIG_COMPAT
-/* The structure has the same layout for 32-bit callers. */
-static long azblob_node_compat_ioctl(struct file *file, unsigned int cmd,
-				     unsigned long arg)
-{
-	return azblob_node_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
-}
-#endif
 
 static void azblob_node_revoke(struct vmbus_mdev_cdev *rc)
 {
@@ -205,10 +205,8 @@ static void azblob_node_revoke(struct vmbus_mdev_cdev *rc)
 }
 
 static const struct vmbus_mdev_cdev_ops azblob_node_ops = {
+	.prepare = azblob_node_prepare,
 	.ioctl = azblob_node_ioctl,
-#ifdef CONFIG_COMPAT
-	.compat_ioctl = azblob_node_compat_ioctl,
-#endif
 	.revoke = azblob_node_revoke,
 };
 

@@ -6,24 +6,34 @@
  * once vmbus_mdev_cdev_revoke() returns, every operation on a file that is
  * still open fails with -ENODEV (close still works), and the owner's
  * callbacks and ops are never read again, so the owner's module may go
- * while files are open. The helper offers no mmap: a VMA is linked into
- * the file's mapping only after ->mmap returns, so a mapping made by an
- * owner racing revoke would survive it. Removal therefore
- * never waits for user space to close anything; it waits only for calls
- * already running, which the owner's revoke callback makes return.
+ * while files are open. Removal never waits for user space: not for a
+ * close, and not for user memory. It waits only for owner calls already
+ * running, which the owner's revoke callback makes return.
  *
- * Every operation runs inside an SRCU read section and reads the owner's
- * ops only there, after checking that the node is alive; revoke marks the
- * node dead, lets the owner wake its sleepers, and waits for the readers. Each
- * open file gets exactly one release from the owner: at close, or during
- * revoke for files still open then.
+ * Every call into the owner runs inside an SRCU read section and reads the
+ * owner's ops only there, after checking that the node is alive; revoke
+ * marks the node dead, lets the owner wake its sleepers, and waits for the
+ * readers. User memory is touched only outside those sections, by the
+ * helper: an ioctl's argument is copied in before and out after, and the
+ * pages the owner asks for are pinned between its prepare and ioctl
+ * callbacks. A caller stuck on memory that never faults in (userfaultfd,
+ * FUSE) is then stuck in the helper, holding nothing revoke waits for; when
+ * it comes back the node is dead and it gets -ENODEV. That is also why
+ * there is no read, write or mmap: each would hand the owner user memory
+ * (or a VMA linked only after ->mmap returns) inside the section. Each open
+ * file gets exactly one release from the owner: at close, or during revoke
+ * for files still open then.
  */
 #include <linux/cdev.h>
+#include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
+#include <linux/uaccess.h>
 #include <linux/vmbus_mdev.h>
 
 #include "vmbus_mdev_private.h"
@@ -175,14 +185,12 @@ static int rc_release(struct inode *inode, struct file *file)
 }
 
 /*
- * The file operations below run in the calling task's context. Each reads
- * rc->ops, the owner's memory, only inside the read section and only
- * after rc_dead() said no: once revoke has waited for the readers, the
- * owner may be gone.
+ * The owner's prepare callback, or -ENOTTY without an ioctl. Process
+ * context, the caller's; in the read section, like every owner call.
  */
-static long rc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long rc_call_prepare(struct vmbus_mdev_cdev_file *rf,
+			    struct vmbus_mdev_cdev_call *call)
 {
-	struct vmbus_mdev_cdev_file *rf = to_rf(file);
 	const struct vmbus_mdev_cdev_ops *ops;
 	long ret = -ENODEV;
 	int idx;
@@ -190,65 +198,181 @@ static long rc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	idx = srcu_read_lock(&rf->rc->srcu);
 	if (!rc_dead(rf)) {
 		ops = rf->rc->ops;
-		ret = ops->ioctl ? ops->ioctl(file, cmd, arg) : -ENOTTY;
+		if (!ops->ioctl)
+			ret = -ENOTTY;
+		else
+			ret = ops->prepare ? ops->prepare(rf->file, call) : 0;
 	}
 	srcu_read_unlock(&rf->rc->srcu, idx);
 	return ret;
+}
+
+/*
+ * The owner's ioctl callback on what was copied and pinned: the node may
+ * have been revoked since prepare. Process context, the caller's.
+ */
+static long rc_call_ioctl(struct vmbus_mdev_cdev_file *rf,
+			  struct vmbus_mdev_cdev_call *call)
+{
+	long ret = -ENODEV;
+	int idx;
+
+	idx = srcu_read_lock(&rf->rc->srcu);
+	if (!rc_dead(rf))
+		ret = rf->rc->ops->ioctl(rf->file, call);
+	srcu_read_unlock(&rf->rc->srcu, idx);
+	return ret;
+}
+
+/**
+ * vmbus_mdev_user_pages_unpin() - give back pages the helper pinned
+ * @p: the range, taken with vmbus_mdev_user_pages_take(); may be empty
+ * @dirty: the device may have written to the pages
+ *
+ * Any context that may sleep; the caller's address space need not exist.
+ */
+void vmbus_mdev_user_pages_unpin(struct vmbus_mdev_user_pages *p, bool dirty)
+{
+	if (!p->pages)
+		return;
+	unpin_user_pages_dirty_lock(p->pages, p->nr_pages, dirty);
+	kvfree(p->pages);
+	p->pages = NULL;
+	p->nr_pages = 0;
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_unpin);
+
+/**
+ * vmbus_mdev_user_pages_take() - keep a call's pinned pages beyond the call
+ * @to: where the owner keeps them
+ * @from: one of the call's @pins, from the owner's ioctl callback
+ *
+ * The helper will not unpin @from when the call returns; the owner must,
+ * with vmbus_mdev_user_pages_unpin() on @to, for example once the device
+ * is done with them.
+ */
+void vmbus_mdev_user_pages_take(struct vmbus_mdev_user_pages *to,
+				struct vmbus_mdev_user_pages *from)
+{
+	*to = *from;
+	from->pages = NULL;
+	from->nr_pages = 0;
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_take);
+
+/*
+ * Pin one range the owner asked for. Outside the read section: this may
+ * sleep for as long as the caller's memory takes to fault in.
+ */
+static int rc_pin(struct vmbus_mdev_user_pages *p)
+{
+	unsigned int gup = FOLL_LONGTERM | (p->write ? FOLL_WRITE : 0);
+	unsigned long start;
+	int nr, pinned;
+	u64 end;
+
+	p->pages = NULL;
+	p->nr_pages = 0;
+	if (!p->len)
+		return 0;
+	if (check_add_overflow(p->uaddr, (u64)p->len, &end) ||
+	    end != (unsigned long)end)
+		return -EFAULT;
+	start = (unsigned long)p->uaddr & PAGE_MASK;
+	nr = DIV_ROUND_UP((unsigned long)end - start, PAGE_SIZE);
+	p->pages = kvmalloc_array(nr, sizeof(*p->pages), GFP_KERNEL);
+	if (!p->pages)
+		return -ENOMEM;
+	pinned = pin_user_pages_fast(start, nr, gup, p->pages);
+	if (pinned == nr) {
+		p->nr_pages = nr;
+		return 0;
+	}
+	if (pinned > 0)
+		unpin_user_pages(p->pages, pinned);
+	kvfree(p->pages);
+	p->pages = NULL;
+	return pinned < 0 && pinned != -EFAULT ? pinned : -EFAULT;
+}
+
+static int rc_pin_all(struct vmbus_mdev_cdev_call *call)
+{
+	unsigned int i;
+	int ret;
+
+	if (WARN_ON_ONCE(call->nr_pins > VMBUS_MDEV_CDEV_MAX_PINS))
+		return -EINVAL;
+	for (i = 0; i < call->nr_pins; i++) {
+		ret = rc_pin(&call->pins[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Whatever the owner did not take; it may have been written to. */
+static void rc_unpin_all(struct vmbus_mdev_cdev_call *call)
+{
+	unsigned int i;
+
+	for (i = 0; i < min(call->nr_pins, VMBUS_MDEV_CDEV_MAX_PINS); i++)
+		vmbus_mdev_user_pages_unpin(&call->pins[i], call->pins[i].write);
+}
+
+/*
+ * One ioctl, in the caller's process context: copy in, prepare (in the
+ * read section), pin, ioctl (in the read section), unpin, copy out. Only
+ * the owner's two calls hold revoke; everything touching user memory is
+ * between and around them.
+ */
+static long rc_call(struct file *file, unsigned int cmd, unsigned long arg,
+		    void __user *uarg)
+{
+	struct vmbus_mdev_cdev_file *rf = to_rf(file);
+	struct vmbus_mdev_cdev_call *call;
+	size_t size = _IOC_SIZE(cmd);
+	long ret;
+
+	/* Not needed for safety (the sections check again), but cheap and clear. */
+	if (rc_dead(rf))
+		return -ENODEV;
+	call = kzalloc(sizeof(*call) + size, GFP_KERNEL);
+	if (!call)
+		return -ENOMEM;
+	call->cmd = cmd;
+	call->arg = arg;
+	call->buf = size ? call + 1 : NULL;
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(call->buf, uarg, size)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = rc_call_prepare(rf, call);
+	if (!ret)
+		ret = rc_pin_all(call);
+	if (!ret)
+		ret = rc_call_ioctl(rf, call);
+	rc_unpin_all(call);
+	if (ret >= 0 && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(uarg, call->buf, size))
+		ret = -EFAULT;
+out:
+	kfree(call);
+	return ret;
+}
+
+static long rc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return rc_call(file, cmd, arg, (void __user *)arg);
 }
 
 #ifdef CONFIG_COMPAT
+/* The owner's ioctl serves both; in_compat_syscall() tells them apart. */
 static long rc_compat_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
-	struct vmbus_mdev_cdev_file *rf = to_rf(file);
-	const struct vmbus_mdev_cdev_ops *ops;
-	long ret = -ENODEV;
-	int idx;
-
-	idx = srcu_read_lock(&rf->rc->srcu);
-	if (!rc_dead(rf)) {
-		ops = rf->rc->ops;
-		ret = ops->compat_ioctl ? ops->compat_ioctl(file, cmd, arg) :
-					  -ENOTTY;
-	}
-	srcu_read_unlock(&rf->rc->srcu, idx);
-	return ret;
+	return rc_call(file, cmd, arg, compat_ptr(arg));
 }
 #endif
-
-static ssize_t rc_read(struct file *file, char __user *buf, size_t len,
-		       loff_t *ppos)
-{
-	struct vmbus_mdev_cdev_file *rf = to_rf(file);
-	const struct vmbus_mdev_cdev_ops *ops;
-	ssize_t ret = -ENODEV;
-	int idx;
-
-	idx = srcu_read_lock(&rf->rc->srcu);
-	if (!rc_dead(rf)) {
-		ops = rf->rc->ops;
-		ret = ops->read ? ops->read(file, buf, len, ppos) : -EINVAL;
-	}
-	srcu_read_unlock(&rf->rc->srcu, idx);
-	return ret;
-}
-
-static ssize_t rc_write(struct file *file, const char __user *buf, size_t len,
-			loff_t *ppos)
-{
-	struct vmbus_mdev_cdev_file *rf = to_rf(file);
-	const struct vmbus_mdev_cdev_ops *ops;
-	ssize_t ret = -ENODEV;
-	int idx;
-
-	idx = srcu_read_lock(&rf->rc->srcu);
-	if (!rc_dead(rf)) {
-		ops = rf->rc->ops;
-		ret = ops->write ? ops->write(file, buf, len, ppos) : -EINVAL;
-	}
-	srcu_read_unlock(&rf->rc->srcu, idx);
-	return ret;
-}
 
 static const struct file_operations rc_fops = {
 	.owner = THIS_MODULE,
@@ -258,8 +382,6 @@ static const struct file_operations rc_fops = {
 #ifdef CONFIG_COMPAT
 	.compat_ioctl = rc_compat_ioctl,
 #endif
-	.read = rc_read,
-	.write = rc_write,
 	.llseek = noop_llseek,
 };
 
@@ -371,9 +493,9 @@ EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_create);
  * return and releases (through @ops->release) every file still open.
  * Once it returns the owner is never called again for this node, nor its
  * ops read; closing the files later only frees the helper's state. Never
- * waits for user space to close a file; it does wait for an owner call in
- * flight, which is bounded only if the owner's calls are (an owner call
- * stuck on user memory that never faults in holds revoke with it). May be
+ * waits for user space, neither for a close nor for a caller's memory to
+ * fault in (the helper touches it outside the owner's calls); it waits
+ * only for owner calls in flight, which @ops->revoke must end. May be
  * called more than once; every call returns only once the node is revoked,
  * so it must not be called from the owner's callbacks of @rc (it would
  * wait for itself; lockdep says so).

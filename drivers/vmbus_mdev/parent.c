@@ -182,8 +182,12 @@ EXPORT_SYMBOL_GPL(__vmbus_mdev_register_parent);
  * running finish; then the children are
  * removed newest first, each through the full remove sequence, and then
  * the types. The wait is bounded by that device work (bus drivers' and
- * the vendor's remove), never by user space keeping a file open: a child
- * still referenced by an open file is off the bus when this returns.
+ * the vendor's remove) and by what it waits for: a revocable node
+ * (vmbus_mdev_cdev_destroy()) waits for its owner's calls in flight, never
+ * for a close or for user memory; the VFIO bus driver, as every VFIO
+ * driver, waits until the VFIO device's user has closed it. A child still
+ * referenced otherwise (an open sysfs file, a held reference) is off the
+ * bus when this returns.
  *
  * After it returns the core never touches @parent, its types or its
  * vendor callbacks again, and @parent may be freed or registered anew.

@@ -341,35 +341,80 @@ int vmbus_mdev_create(struct vmbus_mdev_type *type, const guid_t *uuid);
 unsigned int vmbus_mdev_type_available(struct vmbus_mdev_type *type);
 int vmbus_mdev_remove(struct vmbus_mdev_device *mdev);
 
+/* How many user ranges one call may have pinned by the helper. */
+#define VMBUS_MDEV_CDEV_MAX_PINS	4
+
+/**
+ * struct vmbus_mdev_user_pages - user memory the helper pinned for a call
+ * @uaddr: first byte, in the caller's address space; any alignment
+ * @len: bytes; 0 pins nothing
+ * @write: the device writes to it (pinned with FOLL_WRITE)
+ * @pages: the pinned pages (FOLL_LONGTERM), from the page holding @uaddr
+ *	on; set by the helper, NULL when @len is 0
+ * @nr_pages: how many pages @pages holds
+ *
+ * The owner's @prepare fills in @uaddr, @len and @write; the helper pins
+ * before the owner's @ioctl runs and unpins after it, unless @ioctl took
+ * the pages with vmbus_mdev_user_pages_take().
+ */
+struct vmbus_mdev_user_pages {
+	u64 uaddr;
+	u32 len;
+	bool write;
+	struct page **pages;
+	unsigned int nr_pages;
+};
+
+/**
+ * struct vmbus_mdev_cdev_call - one ioctl, its user memory handled by the helper
+ * @cmd: the ioctl command
+ * @arg: the argument as the caller gave it, to be read as a number only:
+ *	the owner never dereferences it
+ * @buf: a kernel copy of the _IOC_SIZE(@cmd) bytes at @arg when @cmd has
+ *	_IOC_WRITE, zeroed otherwise; NULL when the size is 0. Copied back to
+ *	@arg after @ioctl returned 0 or more, when @cmd has _IOC_READ.
+ * @pins: the user ranges to pin, filled in by @prepare
+ * @nr_pins: how many of @pins @prepare filled in
+ */
+struct vmbus_mdev_cdev_call {
+	unsigned int cmd;
+	unsigned long arg;
+	void *buf;
+	struct vmbus_mdev_user_pages pins[VMBUS_MDEV_CDEV_MAX_PINS];
+	unsigned int nr_pins;
+};
+
 /**
  * struct vmbus_mdev_cdev_ops - the owner of a revocable character device
  * @open: a file is being opened; may attach per-file data with
  *	vmbus_mdev_cdev_set_file_data(). Optional.
  * @release: undo @open. Called exactly once per opened file: at close, or
  *	from vmbus_mdev_cdev_revoke() for files still open then. Optional.
- * @ioctl: optional; -ENOTTY without it
- * @compat_ioctl: optional; -ENOTTY without it
- * @read: optional
- * @write: optional
+ * @prepare: check an ioctl's copied argument and list the user memory it
+ *	needs pinned in @call->pins. Returns 0 to go on, or the ioctl's
+ *	error. Optional: without it nothing is pinned.
+ * @ioctl: the ioctl itself, on @call->buf and the pinned pages; may keep
+ *	pages beyond the call with vmbus_mdev_user_pages_take(). Optional;
+ *	-ENOTTY without it. Also serves 32-bit callers: in_compat_syscall()
+ *	tells them apart.
  * @revoke: make every call sleeping in the owner return, for example by
  *	waking its wait queues; sleeping calls must also test
  *	vmbus_mdev_cdev_revoked(). Optional.
  *
  * No callback runs after vmbus_mdev_cdev_revoke() has returned, and the
  * helper never reads these ops again: they may go with the owner's module
- * while files are still open. The helper offers no mmap: a mapping made
- * by an owner could outlive revoke.
+ * while files are still open. No callback may touch user memory: the
+ * helper copies the argument and pins pages outside the section revoke
+ * waits for, so that a caller whose memory never faults in (userfaultfd,
+ * FUSE) cannot hold revoke. For the same reason the helper offers no
+ * read or write, and no mmap: a mapping made by an owner could outlive
+ * revoke.
  */
 struct vmbus_mdev_cdev_ops {
 	int (*open)(struct vmbus_mdev_cdev *rc, struct file *file);
 	void (*release)(struct vmbus_mdev_cdev *rc, struct file *file);
-	long (*ioctl)(struct file *file, unsigned int cmd, unsigned long arg);
-	long (*compat_ioctl)(struct file *file, unsigned int cmd,
-			     unsigned long arg);
-	ssize_t (*read)(struct file *file, char __user *buf, size_t len,
-			loff_t *ppos);
-	ssize_t (*write)(struct file *file, const char __user *buf,
-			 size_t len, loff_t *ppos);
+	int (*prepare)(struct file *file, struct vmbus_mdev_cdev_call *call);
+	long (*ioctl)(struct file *file, struct vmbus_mdev_cdev_call *call);
 	void (*revoke)(struct vmbus_mdev_cdev *rc);
 };
 
@@ -384,5 +429,8 @@ void *vmbus_mdev_cdev_priv(struct vmbus_mdev_cdev *rc);
 struct vmbus_mdev_cdev *vmbus_mdev_cdev_of_file(struct file *file);
 void *vmbus_mdev_cdev_file_data(struct file *file);
 void vmbus_mdev_cdev_set_file_data(struct file *file, void *data);
+void vmbus_mdev_user_pages_take(struct vmbus_mdev_user_pages *to,
+				struct vmbus_mdev_user_pages *from);
+void vmbus_mdev_user_pages_unpin(struct vmbus_mdev_user_pages *p, bool dirty);
 
 #endif /* _LINUX_VMBUS_MDEV_H */

@@ -17,8 +17,11 @@
  *
  * Writing 0 or 1 to /sys/module/vmbus_mdev_testvendor/parameters/online
  * unregisters or registers both parents, so user space can exercise
- * parent removal with children and a fresh re-registration.
+ * parent removal with children and a fresh re-registration. Writing 1 to
+ * .../parameters/hold_remove parks the next vendor remove inside this
+ * module until 0 is written, so user space can race it with rmmod.
  */
+#include <linux/completion.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
@@ -53,8 +56,16 @@ static int tv_create(struct vmbus_mdev_device *mdev)
 	return 0;
 }
 
+/* hold_remove: 0 off, 1 armed for the next remove, 2 a remove is parked. */
+enum { TV_HOLD_OFF, TV_HOLD_ARMED, TV_HOLD_PARKED };
+static atomic_t tv_hold = ATOMIC_INIT(TV_HOLD_OFF);
+static DECLARE_COMPLETION(tv_hold_release);
+
+/* Process context: the remover's (sysfs, or the parent's unregister). */
 static void tv_remove(struct vmbus_mdev_device *mdev)
 {
+	if (atomic_cmpxchg(&tv_hold, TV_HOLD_ARMED, TV_HOLD_PARKED) == TV_HOLD_ARMED)
+		wait_for_completion(&tv_hold_release);
 	kfree(vmbus_mdev_get_vendor_data(mdev));
 }
 
@@ -165,6 +176,38 @@ static const struct kernel_param_ops tv_online_ops = {
 };
 module_param_cb(online, &tv_online_ops, NULL, 0600);
 MODULE_PARM_DESC(online, "1: both test parents registered, 0: unregistered");
+
+static int tv_hold_set(const char *val, const struct kernel_param *kp)
+{
+	bool hold;
+	int ret;
+
+	ret = kstrtobool(val, &hold);
+	if (ret)
+		return ret;
+	if (!hold) {
+		if (atomic_xchg(&tv_hold, TV_HOLD_OFF) == TV_HOLD_PARKED)
+			complete(&tv_hold_release);
+		return 0;
+	}
+	if (atomic_read(&tv_hold) != TV_HOLD_OFF)
+		return -EBUSY;
+	reinit_completion(&tv_hold_release);
+	atomic_set(&tv_hold, TV_HOLD_ARMED);
+	return 0;
+}
+
+static int tv_hold_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&tv_hold));
+}
+
+static const struct kernel_param_ops tv_hold_ops = {
+	.set = tv_hold_set,
+	.get = tv_hold_get,
+};
+module_param_cb(hold_remove, &tv_hold_ops, NULL, 0600);
+MODULE_PARM_DESC(hold_remove, "1: park the next vendor remove until 0 is written; reads 2 while one is parked");
 
 /* The test drivers serve this vendor's instances only, overrides included. */
 static bool tv_match(struct vmbus_mdev_device *mdev)
