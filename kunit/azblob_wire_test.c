@@ -44,60 +44,140 @@ static void aw_exit(struct kunit *test)
 			__free_page(aw->pages[i]);
 }
 
-/* Describe a buffer at @uaddr of @len bytes backed by pages[first...]. */
+/*
+ * Describe a buffer at @uaddr of @len bytes backed by pages[first...],
+ * as guest pages of 1 << @shift bytes.
+ */
 static void aw_buf(struct aw *aw, int idx, unsigned long uaddr, u32 len,
-		   int first)
+		   int first, unsigned int shift)
 {
 	struct azblob_wire_buf *b = &aw->bufs[idx];
 
 	b->uaddr = uaddr;
 	b->len = len;
-	b->nr_pages = azblob_buf_pages(uaddr, len);
+	b->nr_pages = azblob_buf_pages(uaddr, len, shift);
 	b->pages = &aw->pages[first];
+}
+
+/*
+ * The protocol's numbers, written here and not taken from the driver's
+ * header: the inline request's u32 at byte @off, little-endian.
+ */
+static u32 aw_u32(const struct aw *aw, unsigned int off)
+{
+	const u8 *b = (const u8 *)&aw->pkt.req + off;
+
+	return b[0] | b[1] << 8 | b[2] << 16 | (u32)b[3] << 24;
+}
+
+#define AW_VERSION	0
+#define AW_TIMEOUT	4
+#define AW_DATA_OFF	8
+#define AW_DATA_LEN	12
+#define AW_DATA_VALID	16
+#define AW_OPERATION	20
+#define AW_REQ_OFF	24
+#define AW_REQ_LEN	28
+#define AW_RESP_OFF	32
+#define AW_RESP_LEN	36
+#define AW_TXID		40
+#define AW_INLINE_SIZE	56
+#define AW_HV_PAGE	4096
+
+/* The Hyper-V PFN of 4 KiB piece @k of guest page @p of 1 << @shift bytes. */
+static u64 aw_hvpfn(struct page *p, unsigned int shift, unsigned int k)
+{
+	return ((u64)page_to_pfn(p) << (shift - 12)) + k;
 }
 
 static void wire_buf_pages(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1000, 0), 0);
-	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1000, 1), 1);
-	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1fff, 1), 1);
-	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1fff, 2), 2);
-	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1000, PAGE_SIZE), 1);
-	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1001, PAGE_SIZE), 2);
-	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1000, 32U << 20), 8192);
+	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1000, 0, 12), 0);
+	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1000, 1, 12), 1);
+	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1fff, 1, 12), 1);
+	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1fff, 2, 12), 2);
+	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1000, 4096, 12), 1);
+	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1001, 4096, 12), 2);
+	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1000, 32U << 20, 12), 8192);
+	/* 64 KiB guest pages: one page holds 16 Hyper-V pages. */
+	KUNIT_EXPECT_EQ(test, azblob_buf_pages(0x1f000, 8192, 16), 2);
+	KUNIT_EXPECT_EQ(test, azblob_hv_pages(0x1f000, 8192), 2);
+	KUNIT_EXPECT_EQ(test, azblob_hv_pages(0x1f00a, 8192), 3);
+	KUNIT_EXPECT_EQ(test, azblob_hv_pages(0x1f00a, 0), 0);
 }
 
-/* PFN order data, request, response; offsets count the pages before. */
-static void wire_pfn_order_and_offsets(struct kunit *test)
+/*
+ * The 56-byte inline request at its protocol offsets, for a request with
+ * a data buffer and unaligned starts: data first in the page list (two
+ * pages), then the request (one), then the response (two).
+ */
+static void wire_inline_layout(struct kunit *test)
+{
+	static const u8 want[AW_INLINE_SIZE] = {
+		0, 0, 0, 0,			/*  0 version */
+		0xf4, 0x01, 0, 0,		/*  4 timeout_ms 500 */
+		0x64, 0, 0, 0,			/*  8 data offset 100 */
+		0x00, 0x10, 0, 0,		/* 12 data length 4096 */
+		50, 0, 0, 0,			/* 16 data valid 50 */
+		0x00, 0x01, 0, 0,		/* 20 operation 0x100 */
+		0x07, 0x20, 0, 0,		/* 24 request offset 0x2007 */
+		10, 0, 0, 0,			/* 28 request length 10 */
+		0xa0, 0x3f, 0, 0,		/* 32 response offset 0x3fa0 */
+		200, 0, 0, 0,			/* 36 response length 200 */
+		0x04, 0x03, 0x02, 0x01, 0x06, 0x05, 0x08, 0x07,	/* 40 txid */
+		0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
+	};
+	struct aw *aw = test->priv;
+	struct vmbus_packet_mpb_array *d;
+	int i;
+
+	aw_buf(aw, AZBLOB_BUF_DATA, 0x10000 + 100, 4096, 0, 12);
+	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x20000 + 7, 10, 2, 12);
+	aw_buf(aw, AZBLOB_BUF_RESPONSE, 0x30000 + 4000, 200, 3, 12);
+	KUNIT_ASSERT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 12, 500,
+						  50, &aw_txid), 0);
+	KUNIT_EXPECT_EQ(test, sizeof(aw->pkt.req), AW_INLINE_SIZE);
+	KUNIT_EXPECT_MEMEQ(test, &aw->pkt.req, want, sizeof(want));
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_OPERATION), 0x100);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_DATA_OFF), 100);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_REQ_OFF), 2 * AW_HV_PAGE + 7);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_RESP_OFF), 3 * AW_HV_PAGE + 4000);
+
+	d = aw->pkt.desc;
+	KUNIT_EXPECT_EQ(test, d->rangecount, 1);
+	KUNIT_EXPECT_EQ(test, d->range.offset, 0);
+	KUNIT_EXPECT_EQ(test, d->range.len, 5 * AW_HV_PAGE);
+	KUNIT_EXPECT_EQ(test, aw->pkt.desc_size, sizeof(*d) + 5 * sizeof(u64));
+	for (i = 0; i < 5; i++)
+		KUNIT_EXPECT_EQ(test, d->range.pfn_array[i],
+				aw_hvpfn(aw->pages[i], 12, 0));
+}
+
+/* No data buffer: the three data fields are 0, the request comes first. */
+static void wire_without_data(struct kunit *test)
 {
 	struct aw *aw = test->priv;
 	struct vmbus_packet_mpb_array *d;
 
-	aw_buf(aw, AZBLOB_BUF_DATA, 0x10000 + 100, PAGE_SIZE, 0);	/* 2 pages */
-	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x20000 + 7, 10, 2);		/* 1 page */
-	aw_buf(aw, AZBLOB_BUF_RESPONSE, 0x30000 + 4000, 200, 3);	/* 2 pages */
-	KUNIT_ASSERT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 500, 50,
-						  &aw_txid), 0);
+	aw_buf(aw, AZBLOB_BUF_DATA, 0x7000 + 5, 0, 0, 12);
+	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x20000 + 7, 10, 2, 12);
+	aw_buf(aw, AZBLOB_BUF_RESPONSE, 0x30000 + 4000, 200, 3, 12);
+	KUNIT_ASSERT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 12, 0,
+						  0, &aw_txid), 0);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_VERSION), 0);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_TIMEOUT), 0);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_DATA_OFF), 0);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_DATA_LEN), 0);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_DATA_VALID), 0);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_REQ_OFF), 7);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_REQ_LEN), 10);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_RESP_OFF), AW_HV_PAGE + 4000);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_RESP_LEN), 200);
 	d = aw->pkt.desc;
-	KUNIT_EXPECT_EQ(test, d->rangecount, 1);
-	KUNIT_EXPECT_EQ(test, d->range.offset, 0);
-	KUNIT_EXPECT_EQ(test, d->range.len, 5 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, aw->pkt.desc_size,
-			sizeof(*d) + 5 * sizeof(u64));
-	KUNIT_EXPECT_EQ(test, d->range.pfn_array[0], page_to_hvpfn(aw->pages[0]));
-	KUNIT_EXPECT_EQ(test, d->range.pfn_array[1], page_to_hvpfn(aw->pages[1]));
-	KUNIT_EXPECT_EQ(test, d->range.pfn_array[2], page_to_hvpfn(aw->pages[2]));
-	KUNIT_EXPECT_EQ(test, d->range.pfn_array[3], page_to_hvpfn(aw->pages[3]));
-	KUNIT_EXPECT_EQ(test, d->range.pfn_array[4], page_to_hvpfn(aw->pages[4]));
-
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.data.offset), 100);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.data.length), PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.request.offset),
-			2 * PAGE_SIZE + 7);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.request.length), 10);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.response.offset),
-			3 * PAGE_SIZE + 4000);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.response.length), 200);
+	KUNIT_EXPECT_EQ(test, d->range.len, 3 * AW_HV_PAGE);
+	KUNIT_EXPECT_EQ(test, d->range.pfn_array[0], aw_hvpfn(aw->pages[2], 12, 0));
+	KUNIT_EXPECT_EQ(test, d->range.pfn_array[1], aw_hvpfn(aw->pages[3], 12, 0));
+	KUNIT_EXPECT_EQ(test, d->range.pfn_array[2], aw_hvpfn(aw->pages[4], 12, 0));
 }
 
 /* Buffers sharing one page list it once per buffer. */
@@ -106,55 +186,86 @@ static void wire_shared_page(struct kunit *test)
 	struct aw *aw = test->priv;
 	struct vmbus_packet_mpb_array *d;
 
-	aw_buf(aw, AZBLOB_BUF_DATA, 0x5000, 0, 0);		/* no data */
-	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x5000 + 16, 16, 0);
-	aw_buf(aw, AZBLOB_BUF_RESPONSE, 0x5000 + 32, 64, 0);	/* same page */
-	KUNIT_ASSERT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 0, 0,
-						  &aw_txid), 0);
+	aw_buf(aw, AZBLOB_BUF_DATA, 0x5000 + 48, 16, 0, 12);
+	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x5000 + 16, 16, 0, 12);
+	aw_buf(aw, AZBLOB_BUF_RESPONSE, 0x5000 + 32, 64, 0, 12);
+	KUNIT_ASSERT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 12, 0,
+						  16, &aw_txid), 0);
 	d = aw->pkt.desc;
-	KUNIT_EXPECT_EQ(test, d->range.len, 2 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, d->range.pfn_array[0], d->range.pfn_array[1]);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.data.offset), 0);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.data.length), 0);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.request.offset), 16);
-	KUNIT_EXPECT_EQ(test, le32_to_cpu(aw->pkt.req.response.offset),
-			PAGE_SIZE + 32);
+	KUNIT_EXPECT_EQ(test, d->range.len, 3 * AW_HV_PAGE);
+	KUNIT_EXPECT_EQ(test, d->range.pfn_array[0], aw_hvpfn(aw->pages[0], 12, 0));
+	KUNIT_EXPECT_EQ(test, d->range.pfn_array[1], aw_hvpfn(aw->pages[0], 12, 0));
+	KUNIT_EXPECT_EQ(test, d->range.pfn_array[2], aw_hvpfn(aw->pages[0], 12, 0));
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_DATA_OFF), 48);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_DATA_VALID), 16);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_REQ_OFF), AW_HV_PAGE + 16);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_RESP_OFF), 2 * AW_HV_PAGE + 32);
 }
 
-/* The 56-byte inline request, byte by byte. */
-static void wire_inline_layout(struct kunit *test)
+/*
+ * Guest pages larger than the host's: each is listed as the 4 KiB pieces
+ * the buffer touches, and offsets count those pieces. @shift is 14 or 16
+ * (16 and 64 KiB guest pages).
+ */
+static void aw_large_pages(struct kunit *test, unsigned int shift)
 {
-	static const u8 want[56] = {
-		0, 0, 0, 0,			/* version */
-		0xf4, 0x01, 0, 0,		/* timeout 500 ms */
-		0x07, 0x20, 0, 0, 10, 0, 0, 0,	/* request: 0x2007, 10 */
-		0xa0, 0x3f, 0, 0, 200, 0, 0, 0,	/* response: 0x3fa0, 200 */
-		0x64, 0, 0, 0, 0, 0x10, 0, 0,	/* data: 100, 4096 */
-		50, 0, 0, 0,			/* data_valid */
-		0x00, 0x01, 0, 0,		/* operation 0x100 */
-		0x04, 0x03, 0x02, 0x01, 0x06, 0x05, 0x08, 0x07,
-		0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
-	};
+	unsigned int per = 1U << (shift - 12);	/* pieces per guest page */
+	unsigned long gpage = 1UL << shift;
 	struct aw *aw = test->priv;
+	u64 *pfn;
 
-	aw_buf(aw, AZBLOB_BUF_DATA, 0x10000 + 100, PAGE_SIZE, 0);
-	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x20000 + 7, 10, 2);
-	aw_buf(aw, AZBLOB_BUF_RESPONSE, 0x30000 + 4000, 200, 3);
-	KUNIT_ASSERT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 500, 50,
-						  &aw_txid), 0);
-	KUNIT_EXPECT_MEMEQ(test, &aw->pkt.req, want, sizeof(want));
+	/* Data: 3 pieces from piece 1 of a guest page, 100 bytes in. */
+	aw_buf(aw, AZBLOB_BUF_DATA, 8 * gpage + AW_HV_PAGE + 100, 8192, 0, shift);
+	/* Request: crosses from the last piece of one guest page into the next. */
+	aw_buf(aw, AZBLOB_BUF_REQUEST, 10 * gpage - 10, 20, 1, shift);
+	/* Response: one piece. */
+	aw_buf(aw, AZBLOB_BUF_RESPONSE, 12 * gpage + 3 * AW_HV_PAGE, 64, 3, shift);
+	KUNIT_ASSERT_EQ(test, aw->bufs[AZBLOB_BUF_REQUEST].nr_pages, 2);
+	KUNIT_ASSERT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, shift, 0,
+						  0, &aw_txid), 0);
+	KUNIT_EXPECT_EQ(test, aw->pkt.desc->range.len, 6 * AW_HV_PAGE);
+	KUNIT_EXPECT_EQ(test, aw->pkt.desc_size,
+			sizeof(*aw->pkt.desc) + 6 * sizeof(u64));
+	pfn = aw->pkt.desc->range.pfn_array;
+	KUNIT_EXPECT_EQ(test, pfn[0], aw_hvpfn(aw->pages[0], shift, 1));
+	KUNIT_EXPECT_EQ(test, pfn[1], aw_hvpfn(aw->pages[0], shift, 2));
+	KUNIT_EXPECT_EQ(test, pfn[2], aw_hvpfn(aw->pages[0], shift, 3));
+	KUNIT_EXPECT_EQ(test, pfn[3], aw_hvpfn(aw->pages[1], shift, per - 1));
+	KUNIT_EXPECT_EQ(test, pfn[4], aw_hvpfn(aw->pages[2], shift, 0));
+	KUNIT_EXPECT_EQ(test, pfn[5], aw_hvpfn(aw->pages[3], shift, 3));
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_DATA_OFF), 100);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_REQ_OFF), 3 * AW_HV_PAGE + 4086);
+	KUNIT_EXPECT_EQ(test, aw_u32(aw, AW_RESP_OFF), 5 * AW_HV_PAGE);
+}
+
+static void wire_16k_guest_pages(struct kunit *test)
+{
+	aw_large_pages(test, 14);
+}
+
+static void wire_64k_guest_pages(struct kunit *test)
+{
+	aw_large_pages(test, 16);
 }
 
 static void wire_rejects_page_counts(struct kunit *test)
 {
 	struct aw *aw = test->priv;
 
-	KUNIT_EXPECT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 0, 0,
+	KUNIT_EXPECT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 12, 0, 0,
 						  &aw_txid), -EINVAL);
-	aw->bufs[AZBLOB_BUF_DATA].nr_pages = 8190;
+	/* 8193 Hyper-V pages in all: one too many. */
+	aw_buf(aw, AZBLOB_BUF_DATA, 0, 8190 * AW_HV_PAGE, 0, 12);
+	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x10, AW_HV_PAGE, 0, 12);
+	aw_buf(aw, AZBLOB_BUF_RESPONSE, 0, 1, 0, 12);
+	KUNIT_EXPECT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 12, 0, 0,
+						  &aw_txid), -EINVAL);
+	KUNIT_EXPECT_NULL(test, aw->pkt.desc);
+	/* A page count that does not match the buffer's span. */
+	aw_buf(aw, AZBLOB_BUF_DATA, 0, 0, 0, 12);
+	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x10, 16, 0, 12);
 	aw->bufs[AZBLOB_BUF_REQUEST].nr_pages = 2;
-	aw->bufs[AZBLOB_BUF_RESPONSE].nr_pages = 1;
-	KUNIT_EXPECT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 0, 0,
+	KUNIT_EXPECT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 12, 0, 0,
 						  &aw_txid), -EINVAL);
 	KUNIT_EXPECT_NULL(test, aw->pkt.desc);
 }
@@ -190,9 +301,11 @@ static void wire_completion_parsing(struct kunit *test)
 
 static struct kunit_case wire_cases[] = {
 	KUNIT_CASE(wire_buf_pages),
-	KUNIT_CASE(wire_pfn_order_and_offsets),
-	KUNIT_CASE(wire_shared_page),
 	KUNIT_CASE(wire_inline_layout),
+	KUNIT_CASE(wire_without_data),
+	KUNIT_CASE(wire_shared_page),
+	KUNIT_CASE(wire_16k_guest_pages),
+	KUNIT_CASE(wire_64k_guest_pages),
 	KUNIT_CASE(wire_rejects_page_counts),
 	KUNIT_CASE(wire_completion_parsing),
 	{}

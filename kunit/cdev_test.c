@@ -144,8 +144,13 @@ static void ct_revoke(struct vmbus_mdev_cdev *rc)
 	wake_up_all(&ct->wq);
 }
 
+static const unsigned int ct_cmds[] = {
+	CT_IOC_PING, CT_IOC_SLEEP, CT_IOC_PIN, CT_IOC_KEEP, CT_IOC_FAIL, 0
+};
+
 static const struct vmbus_mdev_cdev_ops ct_ops = {
 	.open = ct_open,
+	.cmds = ct_cmds,
 	.release = ct_release,
 	.prepare = ct_prepare,
 	.ioctl = ct_ioctl,
@@ -211,7 +216,12 @@ static void cdev_node_and_calls(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, file_inode(f)->i_mode & 0777, 0600);
 	KUNIT_EXPECT_EQ(test, ct_do_ioctl(f, CT_IOC_PING), 42);
+	/* Not in the owner's table: the helper refuses it, the owner never sees it. */
 	KUNIT_EXPECT_EQ(test, ct_do_ioctl(f, 0x999), -ENOTTY);
+	KUNIT_EXPECT_EQ(test, f->f_op->unlocked_ioctl(f, _IOWR('k', 9, struct ct_arg), 16),
+			-ENOTTY);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->ioctls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->prepares), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ct->opens), 1);
 	ct_close(f);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ct->releases), 1);

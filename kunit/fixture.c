@@ -194,7 +194,10 @@ static long fx_node_ioctl(struct file *file, struct vmbus_mdev_cdev_call *call)
 	return 0;
 }
 
+static const unsigned int fx_node_cmds[] = { FX_IOC_NOP, 0 };
+
 static const struct vmbus_mdev_cdev_ops fx_node_ops = {
+	.cmds = fx_node_cmds,
 	.ioctl = fx_node_ioctl,
 };
 

@@ -9,12 +9,14 @@
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/ioctl.h>
 #include <linux/spinlock.h>
 
 #include "../drivers/vmbus_mdev/vmbus_mdev_private.h"
 
 #define FX_TRACE_LEN 1024
 #define FX_API "kunit-api"
+#define FX_IOC_NOP _IO('f', 1)	/* the only ioctl of driver A's node */
 
 /* Where a callback may park: one point per fixture at a time. */
 enum fx_park {

@@ -259,13 +259,13 @@ static void unregister_with_open_node(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, held);
 	f = filp_open("/dev/vmbus_mdev_kunit/fx1", O_RDWR, 0);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(f), "open: %ld", PTR_ERR(f));
-	KUNIT_EXPECT_EQ(test, f->f_op->unlocked_ioctl(f, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, f->f_op->unlocked_ioctl(f, FX_IOC_NOP, 0), 0);
 
 	fx_thread_start(fx, u, fx_thread_unregister);
 	KUNIT_EXPECT_TRUE(test, fx_thread_finished(u, 10000));
 	KUNIT_EXPECT_FALSE(test, device_is_registered(&held->dev));
 	KUNIT_EXPECT_EQ(test, fx->vendor_removes, 1);
-	KUNIT_EXPECT_EQ(test, f->f_op->unlocked_ioctl(f, 0, 0), -ENODEV);
+	KUNIT_EXPECT_EQ(test, f->f_op->unlocked_ioctl(f, FX_IOC_NOP, 0), -ENODEV);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fx->node_calls), 1);
 	fput(f);
 	flush_delayed_fput();

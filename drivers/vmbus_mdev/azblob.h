@@ -75,6 +75,7 @@ struct azblob_parent {
 	struct list_head instances;	/* for debugfs and wakeups */
 	atomic_t unknown_completions;	/* dropped: id not outstanding */
 	atomic_t malformed_completions;	/* short, or response too long */
+	wait_queue_head_t drain_wq;	/* azblob_parent_drain(), once @dead */
 	struct dentry *debugfs;
 };
 
@@ -109,6 +110,7 @@ struct azblob_request {
 	struct azblob_wire_buf bufs[AZBLOB_NR_BUFS];	/* views of @pins */
 	struct azblob_packet pkt;
 	bool done;			/* under the requests lock */
+	bool leak_pins;			/* the host may still own the pages */
 	int error;
 	struct azblob_answer answer;
 };
@@ -116,7 +118,8 @@ struct azblob_request {
 struct azblob_parent *azblob_parent_add(struct device *dev,
 					const struct azblob_transport *t,
 					void *transport_priv);
-void azblob_parent_remove(struct azblob_parent *ap);
+bool azblob_parent_drain(struct azblob_parent *ap, bool wait);
+void azblob_parent_remove(struct azblob_parent *ap, bool host_done);
 void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 		     const void *payload, u32 len);
 
@@ -126,7 +129,9 @@ void azblob_instance_put(struct azblob_instance *inst);
 int azblob_ioctl_prepare(struct file *file, struct vmbus_mdev_cdev_call *call);
 long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 			  struct vmbus_mdev_cdev_call *call);
-void azblob_fail_all(struct azblob_parent *ap, int error);
+extern atomic_long_t azblob_leaked_pages;
+void azblob_fail_all(struct azblob_parent *ap, int error, bool host_done);
+bool azblob_stop_and_drain(struct azblob_parent *ap, unsigned long timeout);
 void azblob_wake_instance(struct azblob_instance *inst);
 
 /* azblob_debugfs.c */
@@ -134,11 +139,5 @@ void azblob_debugfs_init(void);
 void azblob_debugfs_exit(void);
 void azblob_debugfs_add(struct azblob_parent *ap);
 void azblob_debugfs_remove(struct azblob_parent *ap);
-
-/*
- * Exported by hv_vmbus but declared in its private drivers/hv/hyperv_vmbus.h,
- * which header packages do not ship; uio_hv_generic uses it the same way.
- */
-void vmbus_device_unregister(struct hv_device *device_obj);
 
 #endif /* _AZBLOB_H */

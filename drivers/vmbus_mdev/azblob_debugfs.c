@@ -5,6 +5,7 @@
  *   /sys/kernel/debug/azure_blob/<channel device>/outstanding
  *   /sys/kernel/debug/azure_blob/<channel device>/counters
  *   /sys/kernel/debug/azure_blob/<channel device>/instances
+ *   /sys/kernel/debug/azure_blob/leaked_pages
  *
  * One directory per parent, named after its device, so several channels
  * never collide. No kernel or user addresses are shown.
@@ -66,9 +67,19 @@ DEFINE_SHOW_ATTRIBUTE(instances);
 
 static struct dentry *azblob_debugfs_root;
 
+static int leaked_pages_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%ld\n", atomic_long_read(&azblob_leaked_pages));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(leaked_pages);
+
 void azblob_debugfs_init(void)
 {
 	azblob_debugfs_root = debugfs_create_dir("azure_blob", NULL);
+	/* Pages no removal could unpin: the host might still have owned them. */
+	debugfs_create_file("leaked_pages", 0400, azblob_debugfs_root, NULL,
+			    &leaked_pages_fops);
 }
 
 void azblob_debugfs_exit(void)

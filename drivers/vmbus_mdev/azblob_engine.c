@@ -20,6 +20,9 @@
 /* Unpinning may sleep; it runs here, drained when the module goes. */
 struct workqueue_struct *azblob_free_wq;
 
+/* Pages left pinned for good because the host may still own them. */
+atomic_long_t azblob_leaked_pages = ATOMIC_LONG_INIT(0);
+
 static void azblob_instance_release(struct kref *ref)
 {
 	kfree(container_of(ref, struct azblob_instance, ref));
@@ -89,9 +92,18 @@ static void azblob_request_free(struct azblob_request *req)
 {
 	unsigned int i;
 
-	/* The host may have written every buffer but the request. */
-	for (i = 0; i < AZBLOB_NR_BUFS; i++)
-		vmbus_mdev_user_pages_unpin(&req->pins[i], i != AZBLOB_BUF_REQUEST);
+	for (i = 0; i < AZBLOB_NR_BUFS; i++) {
+		struct vmbus_mdev_user_pages *p = &req->pins[i];
+
+		if (req->leak_pins && p->pages) {
+			/* Never unpinned: the pages can never be freed or reused. */
+			atomic_long_add(p->nr_pages, &azblob_leaked_pages);
+			kvfree(p->pages);
+			p->pages = NULL;
+		}
+		/* The host may have written every buffer but the request. */
+		vmbus_mdev_user_pages_unpin(p, i != AZBLOB_BUF_REQUEST);
+	}
 	azblob_free_packet(&req->pkt);
 	azblob_instance_put(req->inst);
 	kfree(req);
@@ -148,6 +160,8 @@ static void azblob_finish(struct azblob_request *req, int error,
 	wake_up(&req->wq);
 	wake_up_all(&req->inst->slot_wq);
 	azblob_request_put(req);
+	/* A drain waits for the table to empty; the parent outlives it. */
+	wake_up(&ap->drain_wq);
 }
 
 /**
@@ -187,31 +201,70 @@ void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 }
 EXPORT_SYMBOL_GPL(azblob_complete);
 
+/* No request outstanding. Any context. */
+static bool azblob_idle(struct azblob_parent *ap)
+{
+	unsigned long flags;
+	bool idle;
+
+	xa_lock_irqsave(&ap->requests, flags);
+	idle = xa_empty(&ap->requests);
+	xa_unlock_irqrestore(&ap->requests, flags);
+	return idle;
+}
+
 /**
- * azblob_fail_all() - fail every outstanding request of a channel
- * @ap: the channel, already closed: the host no longer touches its pages
- * @error: what the waiters get, normally -ENODEV
+ * azblob_stop_and_drain() - refuse new requests, wait for the host's answers
+ * @ap: the channel, still open: completions still arrive
+ * @timeout: in jiffies; 0 only stops new requests
+ *
+ * Process context. Callers waiting for a slot get -ENODEV.
+ *
+ * Return: true if no request is outstanding any more.
  */
-void azblob_fail_all(struct azblob_parent *ap, int error)
+bool azblob_stop_and_drain(struct azblob_parent *ap, unsigned long timeout)
 {
 	struct azblob_instance *inst;
-	struct azblob_request *req;
-	unsigned long index;
 
 	xa_lock_irq(&ap->requests);
 	ap->dead = true;
-	xa_unlock_irq(&ap->requests);
-
-	xa_for_each(&ap->requests, index, req) {
-		req = xa_erase_irq(&ap->requests, index);
-		if (req)
-			azblob_finish(req, error, NULL);
-	}
-	/* Callers waiting for a slot see @dead too. */
-	xa_lock_irq(&ap->requests);
+	/* Callers waiting for a slot see @dead. */
 	list_for_each_entry(inst, &ap->instances, link)
 		wake_up_all(&inst->slot_wq);
 	xa_unlock_irq(&ap->requests);
+	if (timeout)
+		wait_event_timeout(ap->drain_wq, azblob_idle(ap), timeout);
+	return azblob_idle(ap);
+}
+
+/**
+ * azblob_fail_all() - fail every outstanding request of a channel
+ * @ap: the channel, already closed
+ * @error: what the waiters get, normally -ENODEV
+ * @host_done: the host no longer touches the requests' pages (the channel
+ *	was rescinded, or closed with nothing outstanding). Otherwise their
+ *	pages stay pinned for good, counted in azblob_leaked_pages: memory
+ *	the host may still write must never be freed.
+ */
+void azblob_fail_all(struct azblob_parent *ap, int error, bool host_done)
+{
+	struct azblob_request *req;
+	unsigned long index;
+	unsigned int left = 0;
+
+	azblob_stop_and_drain(ap, 0);
+	xa_for_each(&ap->requests, index, req) {
+		req = xa_erase_irq(&ap->requests, index);
+		if (!req)
+			continue;
+		/* Before the engine's put: the last put frees and unpins. */
+		req->leak_pins = !host_done;
+		left++;
+		azblob_finish(req, error, NULL);
+	}
+	if (left && !host_done)
+		dev_warn(ap->dev, "%u requests still with the host at close: their pages stay pinned\n",
+			 left);
 }
 
 /**
@@ -245,15 +298,14 @@ static int azblob_check(const struct az_blob_request_sync *r)
 		return -EINVAL;
 	if (r->data_valid > r->data_len)
 		return -EINVAL;
-	if (r->reserved)
-		return -EINVAL;
+	/* r->reserved is the 2021 layout's hole: its clients leave garbage there. */
 	if (r->request_len > AZBLOB_MAX_BUF_LEN ||
 	    r->response_len > AZBLOB_MAX_BUF_LEN ||
 	    r->data_len > AZBLOB_MAX_BUF_LEN)
 		return -EINVAL;
-	pages = azblob_buf_pages(r->request_buffer, r->request_len) +
-		azblob_buf_pages(r->response_buffer, r->response_len) +
-		azblob_buf_pages(r->data_buffer, r->data_len);
+	pages = azblob_hv_pages(r->request_buffer, r->request_len) +
+		azblob_hv_pages(r->response_buffer, r->response_len) +
+		azblob_hv_pages(r->data_buffer, r->data_len);
 	if (pages > AZBLOB_MAX_PAGES)
 		return -EINVAL;
 	return 0;
@@ -294,7 +346,7 @@ static int azblob_submit(struct azblob_request *req,
 	int ret;
 
 	import_guid(&txid, r->guid);
-	ret = azblob_build_packet(&req->pkt, req->bufs, r->timeout,
+	ret = azblob_build_packet(&req->pkt, req->bufs, PAGE_SHIFT, r->timeout,
 				  r->data_valid, &txid);
 	if (ret)
 		goto put_slot;

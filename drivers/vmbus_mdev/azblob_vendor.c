@@ -4,8 +4,9 @@
  * node, /dev/azure_blob/<uuid>, onto the shared channel to the host.
  *
  * A transport (the VMBus glue in azblob_vmbus.c, or a simulated host in
- * tests) calls azblob_parent_add() for each channel it opens and
- * azblob_parent_remove() before it closes it. This module holds the
+ * tests) calls azblob_parent_add() for each channel it opens; to take it
+ * away, azblob_parent_drain() while the channel still works, then closes
+ * the channel, then azblob_parent_remove(). This module holds the
  * vendor, its bus driver for the "azure-blob" device_api, and the request
  * engine (azblob_engine.c); it needs no Hyper-V.
  */
@@ -127,6 +128,7 @@ struct azblob_parent *azblob_parent_add(struct device *dev,
 	ap->transport = t;
 	ap->transport_priv = transport_priv;
 	xa_init_flags(&ap->requests, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
+	init_waitqueue_head(&ap->drain_wq);
 
 	INIT_LIST_HEAD(&ap->instances);
 
@@ -154,18 +156,45 @@ struct azblob_parent *azblob_parent_add(struct device *dev,
 }
 EXPORT_SYMBOL_GPL(azblob_parent_add);
 
+static unsigned int drain_timeout_ms = 10000;
+module_param(drain_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(drain_timeout_ms,
+		 "how long a normal removal of a channel waits for the host's answers (ms)");
+
+/**
+ * azblob_parent_drain() - first step of a channel's removal
+ * @ap: the parent from azblob_parent_add()
+ * @wait: the channel is still working (a normal removal, not a rescind)
+ *
+ * New requests fail with -ENODEV from now on. With @wait, waits for the
+ * host to answer the outstanding ones, for at most drain_timeout_ms:
+ * only after that may the transport close the channel. Process context.
+ *
+ * Return: true if the host holds no request any more.
+ */
+bool azblob_parent_drain(struct azblob_parent *ap, bool wait)
+{
+	unsigned long timeout = wait ? msecs_to_jiffies(READ_ONCE(drain_timeout_ms)) : 0;
+
+	return azblob_stop_and_drain(ap, timeout ?: !!wait);
+}
+EXPORT_SYMBOL_GPL(azblob_parent_drain);
+
 /**
  * azblob_parent_remove() - take a channel's instances away
- * @ap: the parent from azblob_parent_add()
+ * @ap: the parent from azblob_parent_add(), drained with
+ *	azblob_parent_drain() and then closed by the transport
+ * @host_done: the host no longer touches the pages of what is still
+ *	outstanding: the channel was rescinded, or the drain left nothing
  *
- * The transport has stopped the host from touching guest memory (closed
- * the channel) or is about to with no request in flight. Every request
- * still outstanding fails with -ENODEV and is unpinned, the instances are
+ * Every request still outstanding fails with -ENODEV; its pages are
+ * unpinned if @host_done, or else left pinned for good (counted in
+ * debugfs, logged): the host may still write them. The instances are
  * removed (open nodes get -ENODEV), and nothing waits for user space.
  */
-void azblob_parent_remove(struct azblob_parent *ap)
+void azblob_parent_remove(struct azblob_parent *ap, bool host_done)
 {
-	azblob_fail_all(ap, -ENODEV);
+	azblob_fail_all(ap, -ENODEV, host_done);
 	vmbus_mdev_unregister_parent(&ap->parent);
 	azblob_debugfs_remove(ap);
 	xa_destroy(&ap->requests);
@@ -182,8 +211,6 @@ EXPORT_SYMBOL_GPL(azblob_parent_remove);
 static int azblob_node_prepare(struct file *file,
 			       struct vmbus_mdev_cdev_call *call)
 {
-	if (call->cmd != IOCTL_AZ_BLOB_DRIVER_USER_REQUEST)
-		return -ENOTTY;
 	return azblob_ioctl_prepare(file, call);
 }
 
@@ -204,7 +231,13 @@ static void azblob_node_revoke(struct vmbus_mdev_cdev *rc)
 	azblob_wake_instance(inst);
 }
 
+static const unsigned int azblob_node_cmds[] = {
+	IOCTL_AZ_BLOB_DRIVER_USER_REQUEST,
+	0
+};
+
 static const struct vmbus_mdev_cdev_ops azblob_node_ops = {
+	.cmds = azblob_node_cmds,
 	.prepare = azblob_node_prepare,
 	.ioctl = azblob_node_ioctl,
 	.revoke = azblob_node_revoke,

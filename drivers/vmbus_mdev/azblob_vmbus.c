@@ -5,14 +5,24 @@
  * rest). Kept apart so that everything else loads on kernels and machines
  * without Hyper-V, where vmbus_driver_register() fails with -ENODEV.
  *
- * Since 6.12 a rescinded channel has its callback cleared first: no
- * completion arrives for requests in flight, so they are failed here, at
- * rescind, instead of being waited for.
+ * Removal drains first: new requests fail, and the host's answers to the
+ * outstanding ones are awaited (bounded) while the channel still works;
+ * only then is the channel closed. Whatever the host still holds after
+ * that keeps its pages pinned for good (vmbus_close() cannot say the host
+ * let go). On a rescind (since 6.12 the channel's callback is cleared
+ * first) no answer can come: nothing is awaited and everything is failed
+ * and unpinned. There is no rescind callback: without one the VMBus core
+ * unregisters the device itself, so nothing of this module is left on a
+ * channel once the driver is unbound.
+ *
+ * Not supported in isolated (SNP, TDX) guests: the host would need bounce
+ * buffers to reach user pages there, so probe refuses.
  */
 #include <linux/hyperv.h>
 #include <linux/module.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
+#include <asm/mshyperv.h>
 
 #include "azblob.h"
 
@@ -79,23 +89,17 @@ static void azblob_vmbus_close(struct azblob_vmbus *av)
 	vmbus_close(av->hdev->channel);
 }
 
-static void azblob_vmbus_rescind(struct vmbus_channel *channel)
-{
-	struct hv_device *hdev = channel->device_obj;
-
-	/*
-	 * With a rescind callback the VMBus core leaves the device to us;
-	 * unregistering it runs remove, which fails what is outstanding.
-	 */
-	vmbus_device_unregister(hdev);
-}
-
 static int azblob_vmbus_probe(struct hv_device *hdev,
 			      const struct hv_vmbus_device_id *id)
 {
 	struct azblob_vmbus *av;
 	int ret;
 
+	if (hv_is_isolation_supported()) {
+		dev_err(&hdev->device,
+			"not supported in an isolated guest: the host cannot reach user pages without bounce buffers\n");
+		return -EOPNOTSUPP;
+	}
 	av = kzalloc(sizeof(*av), GFP_KERNEL);
 	if (!av)
 		return -ENOMEM;
@@ -107,7 +111,6 @@ static int azblob_vmbus_probe(struct hv_device *hdev,
 	hdev->channel->rqstor_size = AZBLOB_MAX_REQUESTS;
 	hdev->channel->next_request_id_callback = vmbus_next_request_id;
 	hdev->channel->request_addr_callback = vmbus_request_addr;
-	vmbus_set_chn_rescind_callback(hdev->channel, azblob_vmbus_rescind);
 
 	ret = vmbus_open(hdev->channel, AZBLOB_RING_SIZE, AZBLOB_RING_SIZE,
 			 NULL, 0, azblob_vmbus_callback, av);
@@ -123,6 +126,7 @@ static int azblob_vmbus_probe(struct hv_device *hdev,
 	return 0;
 
 err_close:
+	/* No parent, so no request was ever sent. */
 	azblob_vmbus_close(av);
 err_free:
 	hv_set_drvdata(hdev, NULL);
@@ -130,15 +134,20 @@ err_free:
 	return ret;
 }
 
+/* Unbind, rmmod or rescind (then from the VMBus core's work). Process context. */
 static void azblob_vmbus_remove(struct hv_device *hdev)
 {
 	struct azblob_vmbus *av = hv_get_drvdata(hdev);
 	struct azblob_parent *ap = av->ap;
+	bool rescinded = hdev->channel->rescind;
+	bool host_done;
 
+	/* A rescinded channel answers nothing: then there is nothing to wait for. */
+	host_done = azblob_parent_drain(ap, !rescinded) || rescinded;
 	azblob_vmbus_close(av);
 	WRITE_ONCE(av->ap, NULL);
-	/* Fails and unpins what is left, removes the instances. */
-	azblob_parent_remove(ap);
+	/* Fails what is left (unpinned only if @host_done), removes the instances. */
+	azblob_parent_remove(ap, host_done);
 	hv_set_drvdata(hdev, NULL);
 	kfree(av);
 }

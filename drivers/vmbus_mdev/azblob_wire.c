@@ -12,48 +12,106 @@
 #include "azblob_wire.h"
 
 /**
- * azblob_buf_pages() - pages a user buffer spans
+ * azblob_buf_pages() - guest pages a user buffer spans
  * @uaddr: its start
  * @len: its length
+ * @page_shift: the guest's page shift, PAGE_SHIFT but in tests
  *
  * Return: the number of pages, 0 for an empty buffer.
  */
-unsigned int azblob_buf_pages(unsigned long uaddr, u32 len)
+unsigned int azblob_buf_pages(unsigned long uaddr, u32 len,
+			      unsigned int page_shift)
 {
+	unsigned long size = 1UL << page_shift;
+
 	if (!len)
 		return 0;
-	return DIV_ROUND_UP(offset_in_page(uaddr) + (unsigned long)len, PAGE_SIZE);
+	return DIV_ROUND_UP((uaddr & (size - 1)) + (unsigned long)len, size);
 }
 EXPORT_SYMBOL_IF_KUNIT(azblob_buf_pages);
+
+/**
+ * azblob_hv_pages() - Hyper-V pages a user buffer spans
+ * @uaddr: its start
+ * @len: its length
+ *
+ * The host counts in HV_HYP_PAGE_SIZE (4 KiB) pages whatever the guest's
+ * page size, and so do the packet's PFN list and AZBLOB_MAX_PAGES.
+ *
+ * Return: the number of Hyper-V pages, 0 for an empty buffer.
+ */
+unsigned int azblob_hv_pages(unsigned long uaddr, u32 len)
+{
+	return azblob_buf_pages(uaddr, len, HV_HYP_PAGE_SHIFT);
+}
+EXPORT_SYMBOL_IF_KUNIT(azblob_hv_pages);
+
+/*
+ * List @b's Hyper-V pages from pfn_array[*n] on: only those the buffer
+ * touches, each guest page split into its 4 KiB pieces.
+ */
+static void azblob_list_hv_pages(u64 *pfn_array, unsigned int *n,
+				 const struct azblob_wire_buf *b,
+				 unsigned int page_shift)
+{
+	unsigned int per_page_shift = page_shift - HV_HYP_PAGE_SHIFT;
+	unsigned long first = (b->uaddr & ((1UL << page_shift) - 1)) >>
+			      HV_HYP_PAGE_SHIFT;
+	unsigned int i, nr = azblob_hv_pages(b->uaddr, b->len);
+
+	for (i = 0; i < nr; i++) {
+		unsigned long idx = first + i;
+		u64 pfn = page_to_pfn(b->pages[idx >> per_page_shift]);
+
+		pfn_array[(*n)++] = (pfn << per_page_shift) +
+				    (idx & ((1UL << per_page_shift) - 1));
+	}
+}
 
 /**
  * azblob_build_packet() - describe a request for the host
  * @pkt: filled in; free with azblob_free_packet()
  * @bufs: AZBLOB_NR_BUFS buffers (data, request, response) with their
- *	pinned pages
+ *	pinned guest pages
+ * @page_shift: the guest's page shift: PAGE_SHIFT, or in tests a larger
+ *	one, to check 16 and 64 KiB guest pages on x86
  * @timeout_ms: the caller's timeout, passed to the host
  * @data_valid: bytes of the data buffer that hold data
  * @txid: the caller's transaction id
  *
- * Each buffer's offset in the packet is its start within its first page
- * plus the size of the pages listed before it, so buffers that share a
- * page simply list that page twice.
+ * The page range lists, in Hyper-V pages, the ones each buffer touches,
+ * buffer after buffer. Each buffer's offset in the packet is its start
+ * within its first Hyper-V page plus the size of the Hyper-V pages
+ * listed before it, so buffers that share a page list that page twice.
  *
- * Return: 0, -EINVAL for more than AZBLOB_MAX_PAGES pages, or -ENOMEM.
+ * Return: 0, -EINVAL for a buffer whose page count does not match its
+ * span, or more than AZBLOB_MAX_PAGES Hyper-V pages in all, or -ENOMEM.
  */
 int azblob_build_packet(struct azblob_packet *pkt,
 			const struct azblob_wire_buf *bufs,
-			u32 timeout_ms, u32 data_valid, const guid_t *txid)
+			unsigned int page_shift, u32 timeout_ms, u32 data_valid,
+			const guid_t *txid)
 {
-	struct azblob_wire_range *range[AZBLOB_NR_BUFS] = {
-		[AZBLOB_BUF_DATA] = &pkt->req.data,
-		[AZBLOB_BUF_REQUEST] = &pkt->req.request,
-		[AZBLOB_BUF_RESPONSE] = &pkt->req.response,
+	__le32 *offset[AZBLOB_NR_BUFS] = {
+		[AZBLOB_BUF_DATA] = &pkt->req.data_buffer_offset,
+		[AZBLOB_BUF_REQUEST] = &pkt->req.request_buffer_offset,
+		[AZBLOB_BUF_RESPONSE] = &pkt->req.response_buffer_offset,
 	};
-	unsigned int i, p, total = 0, n = 0;
+	__le32 *length[AZBLOB_NR_BUFS] = {
+		[AZBLOB_BUF_DATA] = &pkt->req.data_buffer_length,
+		[AZBLOB_BUF_REQUEST] = &pkt->req.request_buffer_length,
+		[AZBLOB_BUF_RESPONSE] = &pkt->req.response_buffer_length,
+	};
+	unsigned int i, total = 0, n = 0;
 
-	for (i = 0; i < AZBLOB_NR_BUFS; i++)
-		total += bufs[i].nr_pages;
+	if (page_shift < HV_HYP_PAGE_SHIFT)
+		return -EINVAL;
+	for (i = 0; i < AZBLOB_NR_BUFS; i++) {
+		if (bufs[i].nr_pages !=
+		    azblob_buf_pages(bufs[i].uaddr, bufs[i].len, page_shift))
+			return -EINVAL;
+		total += azblob_hv_pages(bufs[i].uaddr, bufs[i].len);
+	}
 	if (!total || total > AZBLOB_MAX_PAGES)
 		return -EINVAL;
 
@@ -65,22 +123,24 @@ int azblob_build_packet(struct azblob_packet *pkt,
 	/* Since 6.12 vmbus_sendpacket_mpb_desc() leaves this to the caller. */
 	pkt->desc->rangecount = 1;
 	pkt->desc->range.offset = 0;
-	pkt->desc->range.len = total * PAGE_SIZE;
+	pkt->desc->range.len = total * HV_HYP_PAGE_SIZE;
 
+	memset(&pkt->req, 0, sizeof(pkt->req));
 	for (i = 0; i < AZBLOB_NR_BUFS; i++) {
-		u32 start = bufs[i].nr_pages ? offset_in_page(bufs[i].uaddr) : 0;
-
-		range[i]->offset = cpu_to_le32(n * PAGE_SIZE + start);
-		range[i]->length = cpu_to_le32(bufs[i].len);
-		for (p = 0; p < bufs[i].nr_pages; p++)
-			pkt->desc->range.pfn_array[n++] =
-				page_to_hvpfn(bufs[i].pages[p]);
+		if (!bufs[i].len)
+			continue;	/* offset and length stay 0 */
+		*offset[i] = cpu_to_le32(n * HV_HYP_PAGE_SIZE +
+					 offset_in_hvpage(bufs[i].uaddr));
+		*length[i] = cpu_to_le32(bufs[i].len);
+		azblob_list_hv_pages(pkt->desc->range.pfn_array, &n, &bufs[i],
+				     page_shift);
 	}
 
 	pkt->req.version = cpu_to_le32(AZBLOB_PROTOCOL_VERSION);
 	pkt->req.timeout_ms = cpu_to_le32(timeout_ms);
-	pkt->req.data_valid = cpu_to_le32(data_valid);
-	pkt->req.operation = cpu_to_le32(AZBLOB_OP_USER_REQUEST);
+	pkt->req.data_buffer_valid = cpu_to_le32(bufs[AZBLOB_BUF_DATA].len ?
+						 data_valid : 0);
+	pkt->req.operation_type = cpu_to_le32(AZBLOB_OP_USER_REQUEST);
 	guid_copy(&pkt->req.transaction_id, txid);
 	return 0;
 }

@@ -184,9 +184,29 @@ static int rc_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Whether the owner serves @cmd: 0, -ENOTTY or -ENODEV. Any context that may sleep. */
+static long rc_call_known(struct vmbus_mdev_cdev_file *rf, unsigned int cmd)
+{
+	const struct vmbus_mdev_cdev_ops *ops;
+	const unsigned int *c;
+	long ret = -ENODEV;
+	int idx;
+
+	idx = srcu_read_lock(&rf->rc->srcu);
+	if (!rc_dead(rf)) {
+		ops = rf->rc->ops;
+		ret = -ENOTTY;
+		for (c = ops->cmds; ops->ioctl && c && *c; c++)
+			if (*c == cmd)
+				ret = 0;
+	}
+	srcu_read_unlock(&rf->rc->srcu, idx);
+	return ret;
+}
+
 /*
- * The owner's prepare callback, or -ENOTTY without an ioctl. Process
- * context, the caller's; in the read section, like every owner call.
+ * The owner's prepare callback. Process context, the caller's; in the read
+ * section, like every owner call.
  */
 static long rc_call_prepare(struct vmbus_mdev_cdev_file *rf,
 			    struct vmbus_mdev_cdev_call *call)
@@ -198,10 +218,7 @@ static long rc_call_prepare(struct vmbus_mdev_cdev_file *rf,
 	idx = srcu_read_lock(&rf->rc->srcu);
 	if (!rc_dead(rf)) {
 		ops = rf->rc->ops;
-		if (!ops->ioctl)
-			ret = -ENOTTY;
-		else
-			ret = ops->prepare ? ops->prepare(rf->file, call) : 0;
+		ret = ops->prepare ? ops->prepare(rf->file, call) : 0;
 	}
 	srcu_read_unlock(&rf->rc->srcu, idx);
 	return ret;
@@ -320,10 +337,10 @@ static void rc_unpin_all(struct vmbus_mdev_cdev_call *call)
 }
 
 /*
- * One ioctl, in the caller's process context: copy in, prepare (in the
- * read section), pin, ioctl (in the read section), unpin, copy out. Only
- * the owner's two calls hold revoke; everything touching user memory is
- * between and around them.
+ * One ioctl, in the caller's process context: check the command, copy in,
+ * prepare (in the read section), pin, ioctl (in the read section), unpin,
+ * copy out. Only the owner's calls hold revoke; everything touching user
+ * memory is between and around them.
  */
 static long rc_call(struct file *file, unsigned int cmd, unsigned long arg,
 		    void __user *uarg)
@@ -333,9 +350,9 @@ static long rc_call(struct file *file, unsigned int cmd, unsigned long arg,
 	size_t size = _IOC_SIZE(cmd);
 	long ret;
 
-	/* Not needed for safety (the sections check again), but cheap and clear. */
-	if (rc_dead(rf))
-		return -ENODEV;
+	ret = rc_call_known(rf, cmd);
+	if (ret)
+		return ret;
 	call = kzalloc(sizeof(*call) + size, GFP_KERNEL);
 	if (!call)
 		return -ENOMEM;

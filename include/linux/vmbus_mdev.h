@@ -390,13 +390,15 @@ struct vmbus_mdev_cdev_call {
  *	vmbus_mdev_cdev_set_file_data(). Optional.
  * @release: undo @open. Called exactly once per opened file: at close, or
  *	from vmbus_mdev_cdev_revoke() for files still open then. Optional.
+ * @cmds: the ioctl commands @ioctl serves, ending with 0. Any other gets
+ *	-ENOTTY before user memory is touched.
  * @prepare: check an ioctl's copied argument and list the user memory it
  *	needs pinned in @call->pins. Returns 0 to go on, or the ioctl's
  *	error. Optional: without it nothing is pinned.
  * @ioctl: the ioctl itself, on @call->buf and the pinned pages; may keep
  *	pages beyond the call with vmbus_mdev_user_pages_take(). Optional;
- *	-ENOTTY without it. Also serves 32-bit callers: in_compat_syscall()
- *	tells them apart.
+ *	-ENOTTY without it. Also serves 32-bit callers, with the same command
+ *	numbers: in_compat_syscall() tells them apart.
  * @revoke: make every call sleeping in the owner return, for example by
  *	waking its wait queues; sleeping calls must also test
  *	vmbus_mdev_cdev_revoked(). Optional.
@@ -413,6 +415,7 @@ struct vmbus_mdev_cdev_call {
 struct vmbus_mdev_cdev_ops {
 	int (*open)(struct vmbus_mdev_cdev *rc, struct file *file);
 	void (*release)(struct vmbus_mdev_cdev *rc, struct file *file);
+	const unsigned int *cmds;
 	int (*prepare)(struct file *file, struct vmbus_mdev_cdev_call *call);
 	long (*ioctl)(struct file *file, struct vmbus_mdev_cdev_call *call);
 	void (*revoke)(struct vmbus_mdev_cdev *rc);

@@ -5,7 +5,8 @@
  *
  * Binary-compatible with the clients of the 2021 driver: same ioctl number
  * (0xC04852F0), same 72-byte layout on i386 and x86_64. The hole before
- * request_buffer is now the explicit field "reserved", which must be 0.
+ * request_buffer is now the explicit field "reserved", which is ignored:
+ * 2021 clients may leave it uninitialised.
  *
  * Each instance may have a number of requests in flight set by its type
  * (its quota). At the quota the ioctl waits, killably, for one of them to
@@ -36,14 +37,14 @@ struct az_blob_request_sync_response {
  * @data_len: size of @data_buffer; may be 0
  * @data_valid: bytes of @data_buffer that hold data for the host;
  *	at most @data_len. The host may write all @data_len bytes.
- * @reserved: must be 0
+ * @reserved: ignored; set it to 0
  * @request_buffer: user address of the request, read by the host
  * @response_buffer: user address the host writes its response to
  * @data_buffer: user address of the data, read and written by the host
  * @response: filled in when the ioctl returns 0
  *
  * No alignment is required, and the buffers may share pages. Each length
- * is at most 32 MiB and all three together span at most 8192 pages.
+ * is at most 32 MiB and all three together span at most 8192 pages of 4 KiB.
  */
 struct az_blob_request_sync {
 	__u8 guid[16];

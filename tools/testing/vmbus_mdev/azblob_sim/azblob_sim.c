@@ -26,6 +26,13 @@
  *   offer    write 1: the host offers the channel again (fresh parent)
  *   answer   write 1: the host answers now, as "normal" would have, every
  *            request that "never" held back so far
+ *   bad_requests  requests the host refused as malformed (wrong version or
+ *            operation, a buffer beyond the page list); answered with 400
+ *   keep_using  1: a normal removal's close leaves the host holding what it
+ *            has not answered (a host that has not let go of the pages)
+ *   use_late write 1: the host uses those pages now; each one it finds
+ *            unpinned (the driver freed memory the host owned) counts in
+ *   used_unpinned
  *
  * The device is bound to the platform driver "azblob_sim", which plays the
  * VMBus-side driver: its probe opens the channel and adds the parent, its
@@ -39,6 +46,7 @@
 #include <linux/platform_device.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
+#include <linux/unaligned.h>
 #include <linux/workqueue.h>
 
 #include "azblob.h"
@@ -88,7 +96,58 @@ struct sim {
 	/* blobs; GETs share it, so parallel readers run in parallel */
 	struct rw_semaphore store_lock;
 	struct list_head blobs;
+	atomic_t bad_requests;		/* refused: see sim_request_valid() */
+
+	bool keep_using;		/* the host keeps pages after close */
+	struct list_head late;		/* those jobs, under jobs_lock */
+	atomic_t used_unpinned;		/* pages it found unpinned then */
 };
+
+/*
+ * The host's view of a request, decoded from the 56 bytes of the 2021
+ * protocol at offsets written here, not from the driver's header: a
+ * layout mistake in the driver makes every round trip fail.
+ */
+#define SIM_HV_PAGE_SHIFT	12
+#define SIM_HV_PAGE		BIT(SIM_HV_PAGE_SHIFT)
+#define SIM_INLINE_SIZE		56
+#define SIM_COMPLETION_SIZE	12
+
+struct sim_request {
+	u32 version, timeout_ms;
+	u32 data_off, data_len, data_valid;
+	u32 operation;
+	u32 req_off, req_len;
+	u32 resp_off, resp_len;
+	u8 txid[16];
+};
+
+static void sim_decode(struct sim_request *r, const u8 *raw)
+{
+	r->version = get_unaligned_le32(raw + 0);
+	r->timeout_ms = get_unaligned_le32(raw + 4);
+	r->data_off = get_unaligned_le32(raw + 8);
+	r->data_len = get_unaligned_le32(raw + 12);
+	r->data_valid = get_unaligned_le32(raw + 16);
+	r->operation = get_unaligned_le32(raw + 20);
+	r->req_off = get_unaligned_le32(raw + 24);
+	r->req_len = get_unaligned_le32(raw + 28);
+	r->resp_off = get_unaligned_le32(raw + 32);
+	r->resp_len = get_unaligned_le32(raw + 36);
+	memcpy(r->txid, raw + 40, sizeof(r->txid));
+}
+
+/* What a host would refuse: a wrong version or operation, a buffer off the list. */
+static bool sim_request_valid(const struct sim_request *r, u32 nr_pfns)
+{
+	u64 end = (u64)nr_pfns * SIM_HV_PAGE;
+
+	return r->version == 0 && r->operation == 0x100 &&
+	       r->data_valid <= r->data_len &&
+	       (u64)r->data_off + r->data_len <= end &&
+	       (u64)r->req_off + r->req_len <= end &&
+	       (u64)r->resp_off + r->resp_len <= end;
+}
 
 struct sim_job {
 	struct delayed_work work;
@@ -97,9 +156,9 @@ struct sim_job {
 	struct azblob_parent *ap;
 	enum sim_fault fault;
 	u64 rqst_id;
-	struct azblob_inline_request req;
+	struct sim_request req;
 	u32 nr_pfns;
-	u64 pfns[];
+	u64 pfns[];		/* Hyper-V PFNs, 4 KiB each */
 };
 
 static struct sim *the_sim;
@@ -108,19 +167,26 @@ static struct sim *the_sim;
 static void sim_copy(struct sim_job *job, u32 off, void *buf, u32 len,
 		     bool to_guest)
 {
+	/* Hyper-V pages of 4 KiB: a guest page may hold several. */
+	const unsigned int shift = PAGE_SHIFT - SIM_HV_PAGE_SHIFT;
+
 	while (len) {
-		u32 idx = off / PAGE_SIZE, in = off % PAGE_SIZE;
-		u32 n = min_t(u32, len, PAGE_SIZE - in);
+		u32 idx = off / SIM_HV_PAGE, in = off % SIM_HV_PAGE;
+		u32 n = min_t(u32, len, SIM_HV_PAGE - in);
+		unsigned long in_page;
+		u64 hvpfn;
 		void *va;
 
 		if (idx >= job->nr_pfns)
 			return;
+		hvpfn = job->pfns[idx];
+		in_page = ((hvpfn & ((1UL << shift) - 1)) << SIM_HV_PAGE_SHIFT) + in;
 		/* The engine keeps these pages pinned until we answer. */
-		va = kmap_local_page(pfn_to_page(job->pfns[idx]));
+		va = kmap_local_page(pfn_to_page(hvpfn >> shift));
 		if (to_guest)
-			memcpy(va + in, buf, n);
+			memcpy(va + in_page, buf, n);
 		else
-			memcpy(buf, va + in, n);
+			memcpy(buf, va + in_page, n);
 		kunmap_local(va);
 		buf += n;
 		off += n;
@@ -149,9 +215,9 @@ static void sim_drop(struct sim_blob *b)
 static u32 sim_execute(struct sim_job *job, char *text, char *resp, u32 resp_cap)
 {
 	struct sim *sim = job->sim;
-	u32 data_off = le32_to_cpu(job->req.data.offset);
-	u32 data_len = le32_to_cpu(job->req.data.length);
-	u32 valid = le32_to_cpu(job->req.data_valid);
+	u32 data_off = job->req.data_off;
+	u32 data_len = job->req.data_len;
+	u32 valid = job->req.data_valid;
 	char op[4], name[SIM_MAX_NAME];
 	struct sim_blob *b;
 	u32 status = 0;
@@ -217,12 +283,12 @@ out:
 static void sim_work(struct work_struct *work)
 {
 	struct sim_job *job = container_of(work, struct sim_job, work.work);
-	u32 req_len = min_t(u32, le32_to_cpu(job->req.request.length), 255);
-	u32 resp_cap = le32_to_cpu(job->req.response.length);
-	struct azblob_completion c = { .length = cpu_to_le32(sizeof(c)) };
+	u32 req_len = min_t(u32, job->req.req_len, 255);
+	u32 resp_cap = job->req.resp_len;
 	struct sim *sim = job->sim;
 	char text[256] = "", resp[64] = "";
-	u32 n;
+	u8 c[SIM_COMPLETION_SIZE];	/* length, status, response_len */
+	u32 n, status;
 
 	/*
 	 * Whoever takes the job off the list owns it; rescind may have. Once
@@ -237,16 +303,27 @@ static void sim_work(struct work_struct *work)
 	list_del_init(&job->node);
 	spin_unlock(&sim->jobs_lock);
 
-	sim_copy(job, le32_to_cpu(job->req.request.offset), text, req_len, false);
-	c.error = cpu_to_le32(sim_execute(job, text, resp, sizeof(resp)));
+	if (sim_request_valid(&job->req, job->nr_pfns)) {
+		sim_copy(job, job->req.req_off, text, req_len, false);
+		status = sim_execute(job, text, resp, sizeof(resp));
+	} else {
+		atomic_inc(&sim->bad_requests);
+		status = 400;
+		snprintf(resp, sizeof(resp), "MALFORMED");
+	}
 	n = min_t(u32, strlen(resp), resp_cap);
-	sim_copy(job, le32_to_cpu(job->req.response.offset), resp, n, true);
-	c.response_len = cpu_to_le32(job->fault == SIM_OVERSIZE ? resp_cap + 1 : n);
+	if (sim_request_valid(&job->req, job->nr_pfns))
+		sim_copy(job, job->req.resp_off, resp, n, true);
+	else
+		n = 0;
+	put_unaligned_le32(SIM_COMPLETION_SIZE, c + 0);
+	put_unaligned_le32(status, c + 4);
+	put_unaligned_le32(job->fault == SIM_OVERSIZE ? resp_cap + 1 : n, c + 8);
 	azblob_complete(job->ap, job->fault == SIM_UNKNOWN_ID ?
 			job->rqst_id + AZBLOB_MAX_REQUESTS : job->rqst_id,
-			&c, sizeof(c));
+			c, sizeof(c));
 	if (job->fault == SIM_TWICE)
-		azblob_complete(job->ap, job->rqst_id, &c, sizeof(c));
+		azblob_complete(job->ap, job->rqst_id, c, sizeof(c));
 	kfree(job);
 }
 
@@ -261,8 +338,8 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 
 	/* What a host would reject: exactly one range, covering the PFNs. */
 	if (desc_size < sizeof(*desc) || desc->rangecount != 1 ||
-	    desc->range.offset || desc->range.len != nr_pfns * PAGE_SIZE ||
-	    req_len != sizeof(struct azblob_inline_request))
+	    desc->range.offset || desc->range.len != nr_pfns * SIM_HV_PAGE ||
+	    req_len != SIM_INLINE_SIZE)
 		return -EINVAL;
 	job = kmalloc(struct_size(job, pfns, nr_pfns), GFP_KERNEL);
 	if (!job)
@@ -274,7 +351,7 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 	job->rqst_id = rqst_id;
 	job->nr_pfns = nr_pfns;
 	memcpy(job->pfns, desc->range.pfn_array, nr_pfns * sizeof(u64));
-	memcpy(&job->req, req, sizeof(job->req));
+	sim_decode(&job->req, req);
 
 	/* Under the lock: a rescind either sees this job or refuses it. */
 	spin_lock(&sim->jobs_lock);
@@ -298,19 +375,15 @@ static const struct azblob_transport sim_transport = {
 };
 
 /*
- * The host takes the channel away: nothing in flight is answered (as on a
- * 6.12 rescind, where the channel callback is cleared first), no page is
- * touched any more, and the parent goes the way the VMBus remove takes it.
+ * Close the channel: no page of a job still listed is touched any more,
+ * unless keep_using says the host does not let go; those jobs go to
+ * sim->late, for sim_use_late() to check once the test says so.
  */
-static int sim_rescind(struct sim *sim)
+static void sim_close(struct sim *sim)
 {
+	bool keep = READ_ONCE(sim->keep_using);
 	struct sim_job *job;
 
-	mutex_lock(&sim->offer_lock);
-	if (!sim->ap) {
-		mutex_unlock(&sim->offer_lock);
-		return -ENODEV;
-	}
 	spin_lock(&sim->jobs_lock);
 	sim->closed = true;
 	spin_unlock(&sim->jobs_lock);
@@ -323,14 +396,72 @@ static int sim_rescind(struct sim *sim)
 		if (!job)
 			break;
 		cancel_delayed_work_sync(&job->work);
-		kfree(job);
+		if (keep) {
+			spin_lock(&sim->jobs_lock);
+			list_add_tail(&job->node, &sim->late);
+			spin_unlock(&sim->jobs_lock);
+		} else {
+			kfree(job);
+		}
 	}
 	/* Jobs that took themselves off the list are running: let them end. */
 	flush_workqueue(sim->wq);
-	azblob_parent_remove(sim->ap);
+}
+
+/*
+ * A host that kept using pages after close: each one must still be
+ * pinned, or the driver freed memory the host owned (counted).
+ */
+static void sim_use_late(struct sim *sim, bool check)
+{
+	const unsigned int shift = PAGE_SHIFT - SIM_HV_PAGE_SHIFT;
+	struct sim_job *job;
+	u32 i;
+
+	for (;;) {
+		spin_lock(&sim->jobs_lock);
+		job = list_first_entry_or_null(&sim->late, struct sim_job, node);
+		if (job)
+			list_del(&job->node);
+		spin_unlock(&sim->jobs_lock);
+		if (!job)
+			return;
+		for (i = 0; check && i < job->nr_pfns; i++) {
+			struct page *page = pfn_to_page(job->pfns[i] >> shift);
+
+			if (!folio_maybe_dma_pinned(page_folio(page)))
+				atomic_inc(&sim->used_unpinned);
+		}
+		kfree(job);
+	}
+}
+
+/*
+ * Take the channel away. A rescind: nothing in flight is answered (as on
+ * a 6.12 rescind, where the channel callback is cleared first) and no
+ * page is touched any more. Otherwise the way the VMBus driver's remove
+ * does it: drain while the channel works, close, remove.
+ */
+static int sim_take_away(struct sim *sim, bool rescind)
+{
+	bool host_done;
+
+	mutex_lock(&sim->offer_lock);
+	if (!sim->ap) {
+		mutex_unlock(&sim->offer_lock);
+		return -ENODEV;
+	}
+	host_done = azblob_parent_drain(sim->ap, !rescind) || rescind;
+	sim_close(sim);
+	azblob_parent_remove(sim->ap, host_done);
 	sim->ap = NULL;
 	mutex_unlock(&sim->offer_lock);
 	return 0;
+}
+
+static int sim_rescind(struct sim *sim)
+{
+	return sim_take_away(sim, true);
 }
 
 /*
@@ -436,6 +567,18 @@ static const struct file_operations rescind_fops = {
 	.write = rescind_write,
 };
 
+static ssize_t use_late_write(struct file *file, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	sim_use_late(file->private_data, true);
+	return len;
+}
+
+static const struct file_operations use_late_fops = {
+	.open = simple_open,
+	.write = use_late_write,
+};
+
 static ssize_t offer_write(struct file *file, const char __user *ubuf,
 			   size_t len, loff_t *ppos)
 {
@@ -484,7 +627,7 @@ static void sim_remove(struct platform_device *pdev)
 {
 	struct sim *sim = the_sim;
 
-	sim_rescind(sim);	/* -ENODEV if already rescinded: fine */
+	sim_take_away(sim, false);	/* -ENODEV if rescinded before: fine */
 	mutex_lock(&sim->offer_lock);
 	sim->bound = false;
 	mutex_unlock(&sim->offer_lock);
@@ -509,6 +652,7 @@ static int __init sim_init(void)
 	spin_lock_init(&sim->jobs_lock);
 	INIT_LIST_HEAD(&sim->blobs);
 	INIT_LIST_HEAD(&sim->jobs);
+	INIT_LIST_HEAD(&sim->late);
 	sim->wq = alloc_workqueue("azblob_sim", WQ_UNBOUND, 0);
 	if (!sim->wq) {
 		ret = -ENOMEM;
@@ -528,6 +672,12 @@ static int __init sim_init(void)
 	debugfs_create_file("rescind", 0200, sim->debugfs, sim, &rescind_fops);
 	debugfs_create_file("offer", 0200, sim->debugfs, sim, &offer_fops);
 	debugfs_create_file("answer", 0200, sim->debugfs, sim, &answer_fops);
+	debugfs_create_atomic_t("bad_requests", 0400, sim->debugfs,
+				&sim->bad_requests);
+	debugfs_create_bool("keep_using", 0600, sim->debugfs, &sim->keep_using);
+	debugfs_create_file("use_late", 0200, sim->debugfs, sim, &use_late_fops);
+	debugfs_create_atomic_t("used_unpinned", 0400, sim->debugfs,
+				&sim->used_unpinned);
 	return 0;
 
 err_pdev:
@@ -546,6 +696,7 @@ static void __exit sim_exit(void)
 
 	debugfs_remove(sim->debugfs);
 	platform_driver_unregister(&sim_driver);	/* closes the channel */
+	sim_use_late(sim, false);
 	destroy_workqueue(sim->wq);
 	platform_device_unregister(sim->pdev);
 	list_for_each_entry_safe(b, tmp, &sim->blobs, node)

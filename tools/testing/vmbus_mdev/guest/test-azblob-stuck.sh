@@ -3,8 +3,8 @@
 #
 # Removal never waits for user memory. A request stuck on a page that
 # never faults in (userfaultfd holds it) must not hold a remove, the
-# parent's unregistration or the unload of its bus driver for more than
-# 2 s; once the page arrives the request fails with ENODEV, and a caller
+# parent's unregistration or the unload of its bus driver (2 s for a
+# remove); once the page arrives the request fails with ENODEV, and a caller
 # killed instead dies at once. Nothing leaks: every pin comes back (and
 # the teardown's kmemleak scan follows). See azblob-stuck.c.
 
@@ -30,8 +30,10 @@ for where in arg data; do
 done
 
 expect "create (unload)" ok $AB/create $UA
+# Unloading a module waits for RCU grace periods, seconds under TCG: 30 s
+# here, against a wait that would last until the page arrives.
 check "unload the parent and the bus driver while a request waits on its data page" \
-	$STUCK data supply $NODE "rmmod azblob_sim && rmmod azure_blob"
+	$STUCK data supply $NODE "rmmod azblob_sim && rmmod azure_blob" 30
 check "azure_blob is gone" sh -c "! grep -q '^azure_blob ' /proc/modules"
 check "every page pinned by the stuck requests unpinned" wait_pins "$pins_before" 10
 exit $status

@@ -109,6 +109,10 @@ expect "UUID free again" ok $AB/create $UA
 exec 3<>$NODE
 check "a request on the node held across the unload works" \
 	sh -c "AZBLOB_FD=3 $CLI $NODE put held /tmp/small.in >/dev/null"
+# The simulated host decodes requests at the protocol's own offsets and
+# refuses (status 400, counted) any it could not have served.
+check "the simulated host found every request well-formed" \
+	[ "$(cat /sys/kernel/debug/azblob_sim/bad_requests)" = 0 ]
 check "rmmod the simulated host with an instance and its node open" rmmod azblob_sim
 check "instance gone with its parent" [ ! -e $BUS/devices/$UA ]
 # Without Hyper-V the VMBus binding refuses to load, and nothing else

@@ -2,13 +2,14 @@
 /*
  * azblob-stuck: removal must not wait for user memory.
  *
- *	azblob-stuck arg|data supply|kill NODE COMMAND
+ *	azblob-stuck arg|data supply|kill NODE COMMAND [LIMIT]
  *
  * A child process sends one Azure Blob request on NODE with part of it on
  * a page that userfaultfd keeps missing: "arg" puts the ioctl's own
  * argument there (the kernel's copy of it waits), "data" the data buffer
  * (pinning it waits). Once the fault is seen pending, COMMAND (for example
- * a remove) runs through sh, and it must finish within LIMIT seconds while
+ * a remove) runs through sh, and it must finish within LIMIT seconds (2
+ * unless given; module unloads wait for RCU grace periods) while
  * the request is still stuck. Then, with "supply", the page arrives and
  * the request must fail with ENODEV, its node having gone while it
  * waited; with "kill", the child is killed and must die within LIMIT
@@ -38,7 +39,7 @@
 #include <misc/azure_blob.h>
 
 #define PAGE	4096UL
-#define LIMIT	2	/* seconds COMMAND, or dying, may take */
+static int limit = 2;	/* seconds COMMAND, or dying, may take */
 
 static int node_fd, uffd;
 static char *stuck_page;		/* registered, never touched by us */
@@ -159,12 +160,12 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* Wait up to LIMIT s for @pid; 1 if it ended, with its status in *@status. */
+/* Wait up to limit s for @pid; 1 if it ended, with its status in *@status. */
 static int wait_bounded(pid_t pid, int *status)
 {
 	double end;
 
-	for (end = now() + LIMIT; now() < end; usleep(10000))
+	for (end = now() + limit; now() < end; usleep(10000))
 		if (waitpid(pid, status, WNOHANG) == pid)
 			return 1;
 	return 0;
@@ -193,7 +194,7 @@ static int command_ok(const char *cmd, pid_t kid, pid_t *pid, int *in_time)
 	*in_time = wait_bounded(*pid, &status);
 	if (!*in_time) {
 		printf("azblob-stuck: '%s' still running after %d s %s\n", cmd,
-		       LIMIT, "with the request stuck on user memory");
+		       limit, "with the request stuck on user memory");
 		return 0;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -230,11 +231,15 @@ int main(int argc, char **argv)
 	pid_t kid, pid;
 	char c;
 
-	if (argc != 5 || (strcmp(argv[1], "arg") && strcmp(argv[1], "data")) ||
+	if (argc < 5 || argc > 6 ||
+	    (strcmp(argv[1], "arg") && strcmp(argv[1], "data")) ||
 	    (strcmp(argv[2], "supply") && strcmp(argv[2], "kill"))) {
-		fprintf(stderr, "usage: %s arg|data supply|kill NODE COMMAND\n", argv[0]);
+		fprintf(stderr, "usage: %s arg|data supply|kill NODE COMMAND [LIMIT]\n",
+			argv[0]);
 		return 2;
 	}
+	if (argc == 6)
+		limit = atoi(argv[5]);
 	if (pipe(to_kid) || pipe(from_kid))
 		die("pipe");
 	kid = fork();
@@ -256,7 +261,7 @@ int main(int argc, char **argv)
 		kill(kid, SIGKILL);
 		if (!wait_bounded(kid, &status)) {
 			printf("azblob-stuck: the killed caller still there after %d s\n",
-			       LIMIT);
+			       limit);
 			ok = 0;
 			waitpid(kid, &status, 0);
 		} else {

@@ -184,9 +184,6 @@ TEST_F(azblob, rules_einval)
 	EXPECT_EQ(-EINVAL, do_req(self->fd, &r));
 	setup(&r, self->text, self->resp, 64, data, sizeof(data), 17);
 	EXPECT_EQ(-EINVAL, do_req(self->fd, &r));
-	setup(&r, self->text, self->resp, 64, data, sizeof(data), 4);
-	r.reserved = 1;
-	EXPECT_EQ(-EINVAL, do_req(self->fd, &r));
 	setup(&r, self->text, self->resp, 64, data, 32 * MIB + 1, 4);
 	EXPECT_EQ(-EINVAL, do_req(self->fd, &r));
 	setup(&r, self->text, self->resp, 32 * MIB + 1, data, sizeof(data), 4);
@@ -230,11 +227,52 @@ TEST_F(azblob, rules_efault)
 	EXPECT_EQ(0U, r.response.status);
 	EXPECT_EQ(-EFAULT, ioctl(self->fd, IOCTL_AZ_BLOB_DRIVER_USER_REQUEST, gone) ? -errno : 0);
 	/* An earlier rule wins over a later one. */
-	setup(&r, self->text, self->resp, 64, gone, 16, 4);
-	r.reserved = 7;
+	setup(&r, self->text, self->resp, 64, gone, 16, 17);
 	EXPECT_EQ(-EINVAL, do_req(self->fd, &r));
 	munmap(ro, PAGE);
 	munmap(rotext, PAGE);
+}
+
+/*
+ * A 2021 client sets the named fields of a structure it never cleared:
+ * the hole before request_buffer (now "reserved") holds whatever was
+ * there, and the request must work all the same.
+ */
+TEST_F(azblob, hole_of_2021_layout_ignored)
+{
+	static const char data[] = "written by a 2021 client";
+	struct az_blob_request_sync r;
+	char out[sizeof(data)] = "";
+
+	memset(&r, 0xff, sizeof(r));
+	snprintf(self->text, PAGE, "PUT hole");
+	memcpy(r.guid, "0123456789abcdef", 16);
+	r.timeout = 0;
+	r.request_len = strlen(self->text);
+	r.response_len = 64;
+	r.data_len = sizeof(data);
+	r.data_valid = sizeof(data);
+	r.request_buffer = (uintptr_t)self->text;
+	r.response_buffer = (uintptr_t)self->resp;
+	r.data_buffer = (uintptr_t)data;
+	ASSERT_EQ(0xffffffff, r.reserved);
+	EXPECT_EQ(0, do_req(self->fd, &r));
+	EXPECT_EQ(0U, r.response.status);
+
+	memset(&r, 0xff, sizeof(r));
+	snprintf(self->text, PAGE, "GET hole");
+	memcpy(r.guid, "0123456789abcdef", 16);
+	r.timeout = 0;
+	r.request_len = strlen(self->text);
+	r.response_len = 64;
+	r.data_len = sizeof(out);
+	r.data_valid = 0;
+	r.request_buffer = (uintptr_t)self->text;
+	r.response_buffer = (uintptr_t)self->resp;
+	r.data_buffer = (uintptr_t)out;
+	EXPECT_EQ(0, do_req(self->fd, &r));
+	EXPECT_EQ(0U, r.response.status);
+	EXPECT_STREQ(data, out);
 }
 
 TEST_F(azblob, unknown_ioctl)
