@@ -248,12 +248,34 @@ static void wire_64k_guest_pages(struct kunit *test)
 	aw_large_pages(test, 16);
 }
 
+/* @n page pointers, all @page: for a page count, not for the bytes. */
+static struct page **aw_many_pages(struct kunit *test, unsigned int n,
+				   struct page *page)
+{
+	struct page **p = kunit_kmalloc_array(test, n, sizeof(*p), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < n; i++)
+		p[i] = page;
+	return p;
+}
+
 static void wire_rejects_page_counts(struct kunit *test)
 {
 	struct aw *aw = test->priv;
 
 	KUNIT_EXPECT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 12, 0, 0,
 						  &aw_txid), -EINVAL);
+	/* 8192 Hyper-V pages in all: the most a request may have. */
+	aw_buf(aw, AZBLOB_BUF_DATA, 0, 8190 * AW_HV_PAGE, 0, 12);
+	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x10, 16, 0, 12);
+	aw_buf(aw, AZBLOB_BUF_RESPONSE, 0, 1, 0, 12);
+	aw->bufs[AZBLOB_BUF_DATA].pages = aw_many_pages(test, 8190, aw->pages[0]);
+	KUNIT_EXPECT_EQ(test, azblob_build_packet(&aw->pkt, aw->bufs, 12, 0, 0,
+						  &aw_txid), 0);
+	KUNIT_EXPECT_EQ(test, aw->pkt.desc->range.len, 8192 * AW_HV_PAGE);
+	azblob_free_packet(&aw->pkt);
 	/* 8193 Hyper-V pages in all: one too many. */
 	aw_buf(aw, AZBLOB_BUF_DATA, 0, 8190 * AW_HV_PAGE, 0, 12);
 	aw_buf(aw, AZBLOB_BUF_REQUEST, 0x10, AW_HV_PAGE, 0, 12);
@@ -270,32 +292,40 @@ static void wire_rejects_page_counts(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, aw->pkt.desc);
 }
 
+/* A completion as the host sends it: u32 length, error, response_len. */
+static void aw_completion(u8 *c, u32 length, u32 error, u32 response_len)
+{
+	const u32 v[3] = { length, error, response_len };
+	int i, b;
+
+	for (i = 0; i < 3; i++)
+		for (b = 0; b < 4; b++)
+			c[i * 4 + b] = v[i] >> (8 * b);
+}
+
 static void wire_completion_parsing(struct kunit *test)
 {
-	struct azblob_completion c = {
-		.length = cpu_to_le32(12),
-		.error = cpu_to_le32(7),
-		.response_len = cpu_to_le32(100),
-	};
 	struct azblob_answer a = { };
-	u8 big[32] = { };
+	u8 c[12], big[32] = { };
 
-	KUNIT_EXPECT_EQ(test, azblob_parse_completion(&c, sizeof(c), 100, &a), 0);
+	aw_completion(c, 12, 7, 100);
+	KUNIT_EXPECT_EQ(test, azblob_parse_completion(c, sizeof(c), 100, &a), 0);
 	KUNIT_EXPECT_EQ(test, a.status, 7);
 	KUNIT_EXPECT_EQ(test, a.response_len, 100);
 	/* Short packets, at every length below the structure. */
-	KUNIT_EXPECT_EQ(test, azblob_parse_completion(&c, 0, 100, &a), -EBADMSG);
-	KUNIT_EXPECT_EQ(test, azblob_parse_completion(&c, 11, 100, &a), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, azblob_parse_completion(c, 0, 100, &a), -EBADMSG);
+	KUNIT_EXPECT_EQ(test, azblob_parse_completion(c, 11, 100, &a), -EBADMSG);
 	/* A response that cannot have fit the buffer. */
-	KUNIT_EXPECT_EQ(test, azblob_parse_completion(&c, sizeof(c), 99, &a),
+	KUNIT_EXPECT_EQ(test, azblob_parse_completion(c, sizeof(c), 99, &a),
 			-EMSGSIZE);
-	c.response_len = cpu_to_le32(U32_MAX);
-	KUNIT_EXPECT_EQ(test, azblob_parse_completion(&c, sizeof(c), 100, &a),
+	aw_completion(c, 12, 7, U32_MAX);
+	KUNIT_EXPECT_EQ(test, azblob_parse_completion(c, sizeof(c), 100, &a),
 			-EMSGSIZE);
 	/* Longer packets are fine: trailing bytes are ignored. */
-	memcpy(big, &c, sizeof(c));
-	((struct azblob_completion *)big)->response_len = cpu_to_le32(0);
+	aw_completion(big, 12, 404, 0);
+	memset(big + 12, 0xff, sizeof(big) - 12);
 	KUNIT_EXPECT_EQ(test, azblob_parse_completion(big, sizeof(big), 100, &a), 0);
+	KUNIT_EXPECT_EQ(test, a.status, 404);
 	KUNIT_EXPECT_EQ(test, a.response_len, 0);
 }
 

@@ -41,6 +41,7 @@ struct ct_arg {
 #define CT_IOC_PIN	_IOWR('k', 1, struct ct_arg)	/* helper unpins */
 #define CT_IOC_KEEP	_IOWR('k', 2, struct ct_arg)	/* owner keeps the pages */
 #define CT_IOC_FAIL	_IOWR('k', 3, struct ct_arg)	/* fails: no copy out */
+#define CT_IOC_PIN2	_IOWR('k', 4, struct ct_arg)	/* and address 16 */
 
 struct ct {
 	struct vmbus_mdev_cdev *rc;
@@ -93,6 +94,12 @@ static int ct_prepare(struct file *file, struct vmbus_mdev_cdev_call *call)
 	call->pins[0] = (struct vmbus_mdev_user_pages) {
 		.uaddr = a->addr, .len = a->len, .write = true };
 	call->nr_pins = 1;
+	if (call->cmd == CT_IOC_PIN2) {
+		/* Nothing is mapped at 16: this one cannot be pinned. */
+		call->pins[1] = (struct vmbus_mdev_user_pages) {
+			.uaddr = 16, .len = 1 };
+		call->nr_pins = 2;
+	}
 	return 0;
 }
 
@@ -145,7 +152,8 @@ static void ct_revoke(struct vmbus_mdev_cdev *rc)
 }
 
 static const unsigned int ct_cmds[] = {
-	CT_IOC_PING, CT_IOC_SLEEP, CT_IOC_PIN, CT_IOC_KEEP, CT_IOC_FAIL, 0
+	CT_IOC_PING, CT_IOC_SLEEP, CT_IOC_PIN, CT_IOC_KEEP, CT_IOC_FAIL,
+	CT_IOC_PIN2, 0
 };
 
 static const struct vmbus_mdev_cdev_ops ct_ops = {
@@ -526,6 +534,7 @@ static void cdev_user_memory_faults(struct kunit *test)
 {
 	struct ct *ct = test->priv;
 	struct file *f = ct_open_node(test);
+	struct page *page;
 	struct ct_arg a;
 	unsigned long u;
 
@@ -541,7 +550,16 @@ static void cdev_user_memory_faults(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_PIN, u, &a), -EFAULT);
 	a = (struct ct_arg){ .addr = U64_MAX - 4, .len = 10 };
 	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_PIN, u, &a), -EFAULT);
-	KUNIT_EXPECT_EQ(test, atomic_read(&ct->prepares), 2);
+
+	/* The second range fails: the first, pinned already, is given back. */
+	a = (struct ct_arg){ .addr = u, .len = 1 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_PIN2, u, &a), -EFAULT);
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast(u, 1, 0, &page), 1);
+	KUNIT_EXPECT_FALSE_MSG(test, ct_page_pinned(page),
+			       "the first range stayed pinned");
+	put_page(page);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&ct->prepares), 3);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ct->ioctls), 0);
 	ct_close(f);
 }

@@ -29,6 +29,7 @@ static const char * const fx_step_names[VMBUS_MDEV_STEP_NR] = {
 	[VMBUS_MDEV_STEP_ACTIVE] = "active",
 	[VMBUS_MDEV_STEP_LEAVE] = "leave",
 	[VMBUS_MDEV_STEP_CLAIMED] = "claimed",
+	[VMBUS_MDEV_STEP_LOST] = "lost",
 	[VMBUS_MDEV_STEP_INACTIVE] = "inactive",
 	[VMBUS_MDEV_STEP_UNLINK] = "unlink",
 	[VMBUS_MDEV_STEP_DEVICE_DEL] = "device_del",
@@ -107,7 +108,9 @@ static int fx_step_hook(struct vmbus_mdev_parent *parent,
 
 	if (!fx || (parent != &fx->parent && parent != fx->other))
 		return 0;
-	fx_trace(fx, "%s", fx_step_names[step]);
+	/* Where a loser is depends on timing, not on the code path: no trace. */
+	if (step != VMBUS_MDEV_STEP_LOST)
+		fx_trace(fx, "%s", fx_step_names[step]);
 	if (fx->observe && mdev)
 		fx_observe(fx, mdev, step);
 	if (step == fx->park_step) {

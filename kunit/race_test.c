@@ -32,6 +32,21 @@ static void start_unregister_expect_blocked(struct fx *fx, struct fx_thread *u)
 	KUNIT_EXPECT_FALSE(fx->test, fx_thread_finished(u, STILL_BLOCKED_MS));
 }
 
+/*
+ * Start a remover @l that must lose to a winner parked in its teardown:
+ * once it has lost its claim (and so is about to wait), it must stay
+ * blocked. Without waiting for that, a loser that has not run yet would
+ * pass the check, and after the release fail in a way that says nothing.
+ */
+static void start_loser(struct fx *fx, struct fx_thread *l,
+			int (*fn)(struct fx_thread *))
+{
+	fx->check_step = VMBUS_MDEV_STEP_LOST;
+	fx_thread_start(fx, l, fn);
+	fx_wait_step(fx, VMBUS_MDEV_STEP_LOST);
+	KUNIT_EXPECT_FALSE(fx->test, fx_thread_finished(l, STILL_BLOCKED_MS));
+}
+
 /* Let the parked thread @t go and join it and the unregistering @u. */
 static void release_and_join(struct fx *fx, struct fx_thread *t,
 			     struct fx_thread *u)
@@ -291,8 +306,7 @@ static void concurrent_removers_one_wins(struct kunit *test)
 	fx->park = FX_PARK_DRIVER_REMOVE;
 	fx_thread_start(fx, r, fx_thread_remove);
 	fx_wait_parked(fx);
-	fx_thread_start(fx, l, fx_thread_remove);
-	KUNIT_EXPECT_FALSE(test, fx_thread_finished(l, STILL_BLOCKED_MS));
+	start_loser(fx, l, fx_thread_remove);
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(l, 10000));
@@ -326,8 +340,7 @@ static void sysfs_remove_loses(struct kunit *test, bool to_unregister)
 	fx_thread_start(fx, w, to_unregister ? fx_thread_unregister :
 					       fx_thread_remove);
 	fx_wait_parked(fx);
-	fx_thread_start(fx, l, fx_thread_sysfs_remove);
-	KUNIT_EXPECT_FALSE(test, fx_thread_finished(l, STILL_BLOCKED_MS));
+	start_loser(fx, l, fx_thread_sysfs_remove);
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(l, 10000));
@@ -361,8 +374,7 @@ static void sysfs_removers_one_wins(struct kunit *test)
 	fx->park_step = VMBUS_MDEV_STEP_CLAIMED;
 	fx_thread_start(fx, w, fx_thread_sysfs_remove);
 	fx_wait_parked(fx);
-	fx_thread_start(fx, l, fx_thread_sysfs_remove);
-	KUNIT_EXPECT_FALSE(test, fx_thread_finished(l, STILL_BLOCKED_MS));
+	start_loser(fx, l, fx_thread_sysfs_remove);
 
 	fx_release(fx);
 	KUNIT_ASSERT_TRUE(test, fx_thread_finished(w, 10000));

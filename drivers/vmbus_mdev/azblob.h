@@ -28,7 +28,9 @@ struct azblob_parent;
 /**
  * struct azblob_transport - how requests reach the host
  * @send: put one request on the channel. @rqst_id comes back with its
- *	completion through azblob_complete(). May be called in parallel.
+ *	completion through azblob_complete(). May be called in parallel;
+ *	never sleeps. -EAGAIN when the ring is full: the transport then
+ *	calls azblob_ring_space() once the host has read from it.
  *
  * The VMBus glue forwards to vmbus_sendpacket_mpb_desc(); the simulated
  * VSP parses the same bytes.
@@ -72,10 +74,13 @@ struct azblob_parent {
 	 * removed instance left in flight. Never above AZBLOB_MAX_REQUESTS.
 	 */
 	unsigned int ids_committed;
+	u64 generation;			/* of request ids; under the lock */
 	struct list_head instances;	/* for debugfs and wakeups */
 	atomic_t unknown_completions;	/* dropped: id not outstanding */
 	atomic_t malformed_completions;	/* short, or response too long */
 	wait_queue_head_t drain_wq;	/* azblob_parent_drain(), once @dead */
+	wait_queue_head_t ring_wq;	/* senders waiting for ring space */
+	atomic_t ring_seq;		/* bumped by azblob_ring_space() */
 	struct dentry *debugfs;
 };
 
@@ -102,7 +107,8 @@ struct azblob_request {
 	struct kref ref;		/* the engine's and the waiter's */
 	struct work_struct free_work;
 	struct azblob_parent *ap;
-	u32 id;
+	u32 id;				/* its slot in the table */
+	u64 rqst_id;			/* on the wire: slot and generation */
 	struct azblob_instance *inst;	/* holds a slot of its quota */
 	unsigned long submitted;	/* jiffies */
 	wait_queue_head_t wq;		/* its caller, for done or revocation */
@@ -110,6 +116,7 @@ struct azblob_request {
 	struct azblob_wire_buf bufs[AZBLOB_NR_BUFS];	/* views of @pins */
 	struct azblob_packet pkt;
 	bool done;			/* under the requests lock */
+	bool on_wire;			/* maybe in the ring: the host's to use */
 	bool leak_pins;			/* the host may still own the pages */
 	int error;
 	struct azblob_answer answer;
@@ -122,6 +129,7 @@ bool azblob_parent_drain(struct azblob_parent *ap, bool wait);
 void azblob_parent_remove(struct azblob_parent *ap, bool host_done);
 void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 		     const void *payload, u32 len);
+void azblob_ring_space(struct azblob_parent *ap);
 
 /* azblob_engine.c */
 extern struct workqueue_struct *azblob_free_wq;

@@ -53,14 +53,19 @@ static void azblob_slot_put(struct azblob_instance *inst)
 	wake_up_all(&inst->slot_wq);
 }
 
-/* Take a slot, or tell why not: true when *@ret is final. */
-static bool azblob_slot_try(struct azblob_instance *inst, int *ret)
+/*
+ * Take a slot, or tell why not: true when *@ret is final. @rc is the node
+ * of the caller's file: inst->node is set only once the node exists, and
+ * a file may be open before that.
+ */
+static bool azblob_slot_try(struct azblob_instance *inst,
+			    struct vmbus_mdev_cdev *rc, int *ret)
 {
 	struct azblob_parent *ap = inst->ap;
 	bool final = true;
 
 	xa_lock_irq(&ap->requests);
-	if (ap->dead || vmbus_mdev_cdev_revoked(inst->node)) {
+	if (ap->dead || vmbus_mdev_cdev_revoked(rc)) {
 		*ret = -ENODEV;
 	} else if (inst->inflight < inst->quota) {
 		inst->inflight++;
@@ -76,15 +81,16 @@ static bool azblob_slot_try(struct azblob_instance *inst, int *ret)
  * A full quota makes the caller wait (killable) for one of its own
  * requests to finish; other instances never take its slots.
  */
-static int azblob_slot_get(struct azblob_instance *inst, bool nonblock)
+static int azblob_slot_get(struct azblob_instance *inst,
+			   struct vmbus_mdev_cdev *rc, bool nonblock)
 {
 	int ret = 0, err;
 
-	if (azblob_slot_try(inst, &ret))
+	if (azblob_slot_try(inst, rc, &ret))
 		return ret;
 	if (nonblock)
 		return -EAGAIN;
-	err = wait_event_killable(inst->slot_wq, azblob_slot_try(inst, &ret));
+	err = wait_event_killable(inst->slot_wq, azblob_slot_try(inst, rc, &ret));
 	return err ?: ret;
 }
 
@@ -98,8 +104,7 @@ static void azblob_request_free(struct azblob_request *req)
 		if (req->leak_pins && p->pages) {
 			/* Never unpinned: the pages can never be freed or reused. */
 			atomic_long_add(p->nr_pages, &azblob_leaked_pages);
-			kvfree(p->pages);
-			p->pages = NULL;
+			vmbus_mdev_user_pages_forget(p);
 		}
 		/* The host may have written every buffer but the request. */
 		vmbus_mdev_user_pages_unpin(p, i != AZBLOB_BUF_REQUEST);
@@ -153,7 +158,8 @@ static void azblob_finish(struct azblob_request *req, int error,
 	req->error = error;
 	if (answer)
 		req->answer = *answer;
-	req->done = true;
+	/* Pairs with the acquire in azblob_done(): error and answer first. */
+	smp_store_release(&req->done, true);
 	azblob_slot_put_locked(req->inst);
 	xa_unlock_irqrestore(&ap->requests, flags);
 	/* Our reference keeps the request and its instance here until now. */
@@ -164,6 +170,27 @@ static void azblob_finish(struct azblob_request *req, int error,
 	wake_up(&ap->drain_wq);
 }
 
+/*
+ * A request id on the wire: its slot in the table (1 to
+ * AZBLOB_MAX_REQUESTS) in the low 16 bits, and a generation above that
+ * which changes each time a slot is taken. Slots are reused at once
+ * (the lowest free one), so without the generation a late or duplicate
+ * answer would complete the slot's next request and unpin its pages
+ * while the host uses them.
+ */
+#define AZBLOB_ID_SLOT_BITS	16
+static_assert(BIT(AZBLOB_ID_SLOT_BITS) > AZBLOB_MAX_REQUESTS);
+
+static u64 azblob_id_make(u32 slot, u64 generation)
+{
+	return generation << AZBLOB_ID_SLOT_BITS | slot;
+}
+
+static unsigned long azblob_id_slot(u64 rqst_id)
+{
+	return rqst_id & (BIT(AZBLOB_ID_SLOT_BITS) - 1);
+}
+
 /**
  * azblob_complete() - the host answered a request
  * @ap: the channel
@@ -171,8 +198,9 @@ static void azblob_finish(struct azblob_request *req, int error,
  * @payload: the completion packet's payload
  * @len: its size
  *
- * Unknown ids and duplicates are counted and dropped: the request they
- * name, if any, keeps waiting. A malformed answer (short, or a response
+ * Unknown ids and duplicates (a late one included, after its slot was
+ * reused) are counted and dropped: the request they name, if any, keeps
+ * waiting. A malformed answer (short, or a response
  * longer than the buffer) is counted and fails its request with -EIO;
  * nothing of it reaches user space. Any context.
  */
@@ -185,8 +213,12 @@ void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 	int ret;
 
 	xa_lock_irqsave(&ap->requests, flags);
-	if (rqst_id && rqst_id <= AZBLOB_MAX_REQUESTS)
-		req = __xa_erase(&ap->requests, rqst_id);
+	req = xa_load(&ap->requests, azblob_id_slot(rqst_id));
+	/* The whole id, generation included: a late answer finds nothing. */
+	if (req && req->rqst_id == rqst_id)
+		__xa_erase(&ap->requests, req->id);
+	else
+		req = NULL;
 	xa_unlock_irqrestore(&ap->requests, flags);
 	if (!req) {
 		/* Unknown, or a duplicate of one already finished. */
@@ -232,6 +264,8 @@ bool azblob_stop_and_drain(struct azblob_parent *ap, unsigned long timeout)
 	list_for_each_entry(inst, &ap->instances, link)
 		wake_up_all(&inst->slot_wq);
 	xa_unlock_irq(&ap->requests);
+	/* And callers waiting for room in the ring. */
+	wake_up_all(&ap->ring_wq);
 	if (timeout)
 		wait_event_timeout(ap->drain_wq, azblob_idle(ap), timeout);
 	return azblob_idle(ap);
@@ -257,12 +291,15 @@ void azblob_fail_all(struct azblob_parent *ap, int error, bool host_done)
 		req = xa_erase_irq(&ap->requests, index);
 		if (!req)
 			continue;
-		/* Before the engine's put: the last put frees and unpins. */
-		req->leak_pins = !host_done;
-		left++;
+		/*
+		 * Before the engine's put: the last put frees, and unpins only
+		 * what the host cannot be using. One never sent is not its.
+		 */
+		req->leak_pins = !host_done && READ_ONCE(req->on_wire);
+		left += req->leak_pins;
 		azblob_finish(req, error, NULL);
 	}
-	if (left && !host_done)
+	if (left)
 		dev_warn(ap->dev, "%u requests still with the host at close: their pages stay pinned\n",
 			 left);
 }
@@ -287,6 +324,7 @@ void azblob_wake_instance(struct azblob_instance *inst)
 			wake_up(&req->wq);
 	xa_unlock_irq(&ap->requests);
 	wake_up_all(&inst->slot_wq);
+	wake_up_all(&ap->ring_wq);
 }
 
 /* The ioctl's rules, in the order the uapi documents them. */
@@ -332,13 +370,75 @@ static void azblob_take_pages(struct azblob_request *req,
 	}
 }
 
+/**
+ * azblob_ring_space() - the channel's ring may have room again
+ * @ap: the channel
+ *
+ * The transport calls it when the host has read from the ring (for the
+ * VMBus glue: whenever its callback ran). Any context.
+ */
+void azblob_ring_space(struct azblob_parent *ap)
+{
+	atomic_inc(&ap->ring_seq);
+	wake_up_all(&ap->ring_wq);
+}
+EXPORT_SYMBOL_GPL(azblob_ring_space);
+
+/* Room may have come, or the wait must end. */
+static bool azblob_ring_moved(struct azblob_parent *ap,
+			      struct vmbus_mdev_cdev *rc, int seq)
+{
+	return atomic_read(&ap->ring_seq) != seq || READ_ONCE(ap->dead) ||
+	       vmbus_mdev_cdev_revoked(rc);
+}
+
+/*
+ * Send; a full ring (-EAGAIN from the transport) is not an error for a
+ * blocking caller, who waits (killable) for room: woken by
+ * azblob_ring_space(), and retrying every 10 ms all the same, as a host
+ * need not say when it has read. The request is in the id table all the
+ * while, so a removal's drain waits for it: it stops at @ap->dead.
+ */
+static int azblob_send(struct azblob_request *req, struct vmbus_mdev_cdev *rc,
+		       bool nonblock)
+{
+	struct azblob_parent *ap = req->ap;
+	long left;
+	int seq, ret;
+
+	for (;;) {
+		seq = atomic_read(&ap->ring_seq);
+		/*
+		 * From the moment it may be in the ring, the host may use its
+		 * pages: azblob_fail_all() must not unpin them then. A send
+		 * cannot succeed once the channel is closed, so the flag is
+		 * final by the time azblob_fail_all() reads it.
+		 */
+		WRITE_ONCE(req->on_wire, true);
+		ret = ap->transport->send(ap, req->pkt.desc, req->pkt.desc_size,
+					  &req->pkt.req, sizeof(req->pkt.req),
+					  req->rqst_id);
+		if (ret)
+			WRITE_ONCE(req->on_wire, false);
+		if (ret != -EAGAIN || nonblock)
+			return ret;
+		left = wait_event_killable_timeout(ap->ring_wq,
+						   azblob_ring_moved(ap, rc, seq),
+						   msecs_to_jiffies(10));
+		if (left < 0)
+			return left;
+		if (READ_ONCE(ap->dead) || vmbus_mdev_cdev_revoked(rc))
+			return -ENODEV;
+	}
+}
+
 /*
  * Describe and send; on success the id table owns one reference and the
  * request's slot goes back when it finishes. On failure the slot has gone
  * back already.
  */
-static int azblob_submit(struct azblob_request *req,
-			 const struct az_blob_request_sync *r)
+static int azblob_submit(struct azblob_request *req, struct vmbus_mdev_cdev *rc,
+			 const struct az_blob_request_sync *r, bool nonblock)
 {
 	struct azblob_parent *ap = req->ap;
 	guid_t txid;
@@ -358,8 +458,10 @@ static int azblob_submit(struct azblob_request *req,
 	else
 		ret = __xa_alloc(&ap->requests, &id, req,
 				 XA_LIMIT(1, AZBLOB_MAX_REQUESTS), GFP_ATOMIC);
-	if (!ret)
+	if (!ret) {
 		req->id = id;
+		req->rqst_id = azblob_id_make(id, ++ap->generation);
+	}
 	xa_unlock_irq(&ap->requests);
 	if (ret) {
 		azblob_request_put(req);
@@ -368,11 +470,15 @@ static int azblob_submit(struct azblob_request *req,
 		goto put_slot;
 	}
 
-	ret = ap->transport->send(ap, req->pkt.desc, req->pkt.desc_size,
-				  &req->pkt.req, sizeof(req->pkt.req), id);
-	/* Unless a channel close already failed it (and freed its slot), take it back. */
-	if (ret && xa_erase_irq(&ap->requests, id)) {
+	ret = azblob_send(req, rc, nonblock);
+	/*
+	 * Unless a channel close already failed it (and freed its slot, which
+	 * another request may hold by now), take it back.
+	 */
+	if (ret && xa_cmpxchg_irq(&ap->requests, id, req, NULL, 0) == req) {
 		azblob_request_put(req);
+		/* The table may be empty now: a drain waits for that. */
+		wake_up(&ap->drain_wq);
 		goto put_slot;
 	}
 	return ret;
@@ -414,20 +520,26 @@ int azblob_ioctl_prepare(struct file *file, struct vmbus_mdev_cdev_call *call)
 	return 0;
 }
 
+/* Whether the request finished; its error and answer are then readable. */
+static bool azblob_done(struct azblob_request *req)
+{
+	/* Pairs with the release in azblob_finish(). */
+	return smp_load_acquire(&req->done);
+}
+
 /* Wait for the host, the caller's timeout, a fatal signal or revocation. */
-static long azblob_wait(struct azblob_instance *inst, struct azblob_request *req,
+static long azblob_wait(struct vmbus_mdev_cdev *rc, struct azblob_request *req,
 			u32 timeout_ms)
 {
 	long left;
 
 	if (!timeout_ms)
-		return wait_event_killable(req->wq, READ_ONCE(req->done) ||
-					   vmbus_mdev_cdev_revoked(inst->node));
+		return wait_event_killable(req->wq, azblob_done(req) ||
+					   vmbus_mdev_cdev_revoked(rc));
 	left = msecs_to_jiffies(min_t(u64, UINT_MAX,
 				      (u64)timeout_ms + AZBLOB_TIMEOUT_GRACE_MS));
-	left = wait_event_killable_timeout(req->wq, READ_ONCE(req->done) ||
-					   vmbus_mdev_cdev_revoked(inst->node),
-					   left);
+	left = wait_event_killable_timeout(req->wq, azblob_done(req) ||
+					   vmbus_mdev_cdev_revoked(rc), left);
 	return left < 0 ? left : left ? 0 : -ETIMEDOUT;
 }
 
@@ -446,6 +558,7 @@ static long azblob_wait(struct azblob_instance *inst, struct azblob_request *req
 long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 			  struct vmbus_mdev_cdev_call *call)
 {
+	struct vmbus_mdev_cdev *rc = vmbus_mdev_cdev_of_file(file);
 	struct az_blob_request_sync *r = call->buf;
 	struct azblob_request *req;
 	long ret;
@@ -460,12 +573,12 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 	req->inst = inst;
 	azblob_take_pages(req, call);
 
-	ret = azblob_slot_get(inst, file->f_flags & O_NONBLOCK);
+	ret = azblob_slot_get(inst, rc, file->f_flags & O_NONBLOCK);
 	if (ret)
 		goto out;
 	req->submitted = jiffies;
 
-	ret = azblob_submit(req, r);
+	ret = azblob_submit(req, rc, r, file->f_flags & O_NONBLOCK);
 	if (ret)
 		goto out;
 
@@ -473,10 +586,10 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 	 * A caller that stops waiting leaves the request to the engine: its
 	 * pages stay pinned until the host answers or the channel closes.
 	 */
-	ret = azblob_wait(inst, req, r->timeout);
+	ret = azblob_wait(rc, req, r->timeout);
 	if (ret)
 		goto out;
-	if (!READ_ONCE(req->done)) {
+	if (!azblob_done(req)) {
 		ret = -ENODEV;
 		goto out;
 	}

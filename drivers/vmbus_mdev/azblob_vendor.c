@@ -129,6 +129,7 @@ struct azblob_parent *azblob_parent_add(struct device *dev,
 	ap->transport_priv = transport_priv;
 	xa_init_flags(&ap->requests, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	init_waitqueue_head(&ap->drain_wq);
+	init_waitqueue_head(&ap->ring_wq);
 
 	INIT_LIST_HEAD(&ap->instances);
 

@@ -26,7 +26,17 @@
 
 #include "azblob.h"
 
-#define AZBLOB_RING_SIZE	(128 * 1024)
+/*
+ * The rings, each with its header page (VMBUS_RING_SIZE()). Out: a
+ * request is its descriptor (24 bytes, 8 per Hyper-V page, at most 8192
+ * pages) and its 56-byte inline part, about 64 KiB at most: 256 KiB hold
+ * three of the largest, or some 2,000 of a few pages. A full ring only
+ * makes senders wait (azblob_ring_space()). In: a completion is 40 bytes
+ * with its header, and the 1024 outstanding requests of a full id table
+ * take 40 KiB of the 64 KiB.
+ */
+#define AZBLOB_SEND_RING_SIZE	VMBUS_RING_SIZE(256 * 1024)
+#define AZBLOB_RECV_RING_SIZE	VMBUS_RING_SIZE(64 * 1024)
 
 /* {0590b792-db64-45cc-81db-b8d70c577c9e} */
 #define AZBLOB_VMBUS_GUID \
@@ -60,24 +70,28 @@ static const struct azblob_transport azblob_vmbus_transport = {
 	.send = azblob_vmbus_send,
 };
 
-/* Completions, in the channel's callback context. */
+/*
+ * Completions. Runs in the channel's callback context (the VMBus tasklet,
+ * softirq), never after vmbus_close() has returned.
+ */
 static void azblob_vmbus_callback(void *context)
 {
 	struct azblob_vmbus *av = context;
 	struct vmbus_channel *channel = av->hdev->channel;
+	struct azblob_parent *ap = READ_ONCE(av->ap);
 	const struct vmpacket_descriptor *desc;
 
+	if (!ap)
+		return;		/* probe has not added the parent yet */
 	foreach_vmbus_pkt(desc, channel) {
-		u64 id;
-
 		if (desc->type != VM_PKT_COMP)
 			continue;
-		/* Unknown transaction ids map to VMBUS_RQST_ERROR: dropped. */
-		id = vmbus_request_addr(channel, desc->trans_id);
-		if (READ_ONCE(av->ap))
-			azblob_complete(av->ap, id, hv_pkt_data(desc),
-					hv_pkt_datalen(desc));
+		/* The host's copy of our id: the engine trusts none it did not send. */
+		azblob_complete(ap, READ_ONCE(desc->trans_id), hv_pkt_data(desc),
+				hv_pkt_datalen(desc));
 	}
+	/* The host has been reading the out ring too: senders may retry. */
+	azblob_ring_space(ap);
 }
 
 /* Stop sending, then close: the host no longer touches guest memory. */
@@ -107,13 +121,15 @@ static int azblob_vmbus_probe(struct hv_device *hdev,
 	init_rwsem(&av->close_sem);
 	hv_set_drvdata(hdev, av);
 
-	/* Request ids go through the channel's request table. */
-	hdev->channel->rqstor_size = AZBLOB_MAX_REQUESTS;
-	hdev->channel->next_request_id_callback = vmbus_next_request_id;
-	hdev->channel->request_addr_callback = vmbus_request_addr;
+	/*
+	 * No request table on the channel: its ids are reused at once
+	 * (last freed, first taken), so a late answer would complete the
+	 * wrong request. The engine's ids go on the wire as they are; they
+	 * carry a generation, and the engine checks every one it gets back.
+	 */
 
-	ret = vmbus_open(hdev->channel, AZBLOB_RING_SIZE, AZBLOB_RING_SIZE,
-			 NULL, 0, azblob_vmbus_callback, av);
+	ret = vmbus_open(hdev->channel, AZBLOB_SEND_RING_SIZE,
+			 AZBLOB_RECV_RING_SIZE, NULL, 0, azblob_vmbus_callback, av);
 	if (ret)
 		goto err_free;
 
@@ -139,11 +155,15 @@ static void azblob_vmbus_remove(struct hv_device *hdev)
 {
 	struct azblob_vmbus *av = hv_get_drvdata(hdev);
 	struct azblob_parent *ap = av->ap;
-	bool rescinded = hdev->channel->rescind;
-	bool host_done;
+	bool drained, host_done;
 
-	/* A rescinded channel answers nothing: then there is nothing to wait for. */
-	host_done = azblob_parent_drain(ap, !rescinded) || rescinded;
+	/*
+	 * A rescinded channel answers nothing: then there is nothing to wait
+	 * for. A rescind may also come during the drain; once it has, the
+	 * host has let go of every page.
+	 */
+	drained = azblob_parent_drain(ap, !READ_ONCE(hdev->channel->rescind));
+	host_done = drained || READ_ONCE(hdev->channel->rescind);
 	azblob_vmbus_close(av);
 	WRITE_ONCE(av->ap, NULL);
 	/* Fails what is left (unpinned only if @host_done), removes the instances. */

@@ -31,6 +31,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <linux/uaccess.h>
@@ -253,11 +254,33 @@ void vmbus_mdev_user_pages_unpin(struct vmbus_mdev_user_pages *p, bool dirty)
 	if (!p->pages)
 		return;
 	unpin_user_pages_dirty_lock(p->pages, p->nr_pages, dirty);
+	vmbus_mdev_user_pages_forget(p);
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_unpin);
+
+/**
+ * vmbus_mdev_user_pages_forget() - drop pinned pages without unpinning them
+ * @p: the range, taken with vmbus_mdev_user_pages_take(); may be empty
+ *
+ * For pages a device may still write after it was shut down: they stay
+ * pinned for good, so they can never be freed and reused. Their charge
+ * on the pinning process's locked memory is given back. Any context that
+ * may sleep.
+ */
+void vmbus_mdev_user_pages_forget(struct vmbus_mdev_user_pages *p)
+{
+	if (!p->pages)
+		return;
+	/* Pairs with the charge in rc_pin(). */
+	account_locked_vm(p->mm, p->nr_pages, false);
+	/* Pairs with the mmgrab() in rc_pin(). */
+	mmdrop(p->mm);
+	p->mm = NULL;
 	kvfree(p->pages);
 	p->pages = NULL;
 	p->nr_pages = 0;
 }
-EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_unpin);
+EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_forget);
 
 /**
  * vmbus_mdev_user_pages_take() - keep a call's pinned pages beyond the call
@@ -278,7 +301,9 @@ void vmbus_mdev_user_pages_take(struct vmbus_mdev_user_pages *to,
 EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_take);
 
 /*
- * Pin one range the owner asked for. Outside the read section: this may
+ * Pin one range the owner asked for, charged to the caller's locked
+ * memory (RLIMIT_MEMLOCK unless CAP_IPC_LOCK, as VFIO does): pins may
+ * last as long as the device likes. Outside the read section: this may
  * sleep for as long as the caller's memory takes to fault in.
  */
 static int rc_pin(struct vmbus_mdev_user_pages *p)
@@ -300,16 +325,25 @@ static int rc_pin(struct vmbus_mdev_user_pages *p)
 	p->pages = kvmalloc_array(nr, sizeof(*p->pages), GFP_KERNEL);
 	if (!p->pages)
 		return -ENOMEM;
+	pinned = account_locked_vm(current->mm, nr, true);
+	if (pinned)
+		goto free;
 	pinned = pin_user_pages_fast(start, nr, gup, p->pages);
 	if (pinned == nr) {
 		p->nr_pages = nr;
+		p->mm = current->mm;
+		mmgrab(p->mm);	/* for the uncharge, maybe after the process */
 		return 0;
 	}
 	if (pinned > 0)
 		unpin_user_pages(p->pages, pinned);
+	account_locked_vm(current->mm, nr, false);
+	/* A page that cannot be pinned is the caller's fault, whatever GUP said. */
+	pinned = pinned == -ENOMEM || pinned == -EINTR ? pinned : -EFAULT;
+free:
 	kvfree(p->pages);
 	p->pages = NULL;
-	return pinned < 0 && pinned != -EFAULT ? pinned : -EFAULT;
+	return pinned;
 }
 
 static int rc_pin_all(struct vmbus_mdev_cdev_call *call)
@@ -364,6 +398,9 @@ static long rc_call(struct file *file, unsigned int cmd, unsigned long arg,
 		goto out;
 	}
 	ret = rc_call_prepare(rf, call);
+	/* prepare says go on (0) or why not: nothing else. */
+	if (WARN_ON_ONCE(ret > 0))
+		ret = -EINVAL;
 	if (!ret)
 		ret = rc_pin_all(call);
 	if (!ret)

@@ -493,8 +493,10 @@ int vmbus_mdev_remove(struct vmbus_mdev_device *mdev)
 	int ret;
 
 	ret = vmbus_mdev_claim(mdev);
-	if (ret == -ENODEV && READ_ONCE(mdev->state) >= VMBUS_MDEV_REMOVING)
+	if (ret == -ENODEV && READ_ONCE(mdev->state) >= VMBUS_MDEV_REMOVING) {
+		vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_LOST);
 		vmbus_mdev_wait_gone(mdev);
+	}
 	if (ret)
 		return ret;
 	vmbus_mdev_teardown(mdev);
@@ -562,6 +564,7 @@ static ssize_t remove_store(struct device *dev, struct device_attribute *attr,
 		 * The winner's device_del() drains this file's writers: wait
 		 * for it with our active reference dropped, never inside it.
 		 */
+		vmbus_mdev_step(parent, mdev, VMBUS_MDEV_STEP_LOST);
 		kn = sysfs_break_active_protection(&dev->kobj, &attr->attr);
 		/* Found while we hold it: drains unlink only after draining. */
 		WARN_ON_ONCE(!kn);

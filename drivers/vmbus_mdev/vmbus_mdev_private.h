@@ -45,6 +45,7 @@ enum vmbus_mdev_step {
 	VMBUS_MDEV_STEP_LEAVE,
 
 	VMBUS_MDEV_STEP_CLAIMED,	/* sysfs remove only, before its file goes */
+	VMBUS_MDEV_STEP_LOST,		/* a remover lost the claim: it waits */
 	VMBUS_MDEV_STEP_INACTIVE,
 	VMBUS_MDEV_STEP_UNLINK,
 	VMBUS_MDEV_STEP_DEVICE_DEL,

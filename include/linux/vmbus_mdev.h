@@ -352,6 +352,7 @@ int vmbus_mdev_remove(struct vmbus_mdev_device *mdev);
  * @pages: the pinned pages (FOLL_LONGTERM), from the page holding @uaddr
  *	on; set by the helper, NULL when @len is 0
  * @nr_pages: how many pages @pages holds
+ * @mm: the address space charged for them (RLIMIT_MEMLOCK), until unpinned
  *
  * The owner's @prepare fills in @uaddr, @len and @write; the helper pins
  * before the owner's @ioctl runs and unpins after it, unless @ioctl took
@@ -363,6 +364,7 @@ struct vmbus_mdev_user_pages {
 	bool write;
 	struct page **pages;
 	unsigned int nr_pages;
+	struct mm_struct *mm;
 };
 
 /**
@@ -435,5 +437,6 @@ void vmbus_mdev_cdev_set_file_data(struct file *file, void *data);
 void vmbus_mdev_user_pages_take(struct vmbus_mdev_user_pages *to,
 				struct vmbus_mdev_user_pages *from);
 void vmbus_mdev_user_pages_unpin(struct vmbus_mdev_user_pages *p, bool dirty);
+void vmbus_mdev_user_pages_forget(struct vmbus_mdev_user_pages *p);
 
 #endif /* _LINUX_VMBUS_MDEV_H */

@@ -20,7 +20,9 @@
  *   fault    "normal", "never" (hold requests, never answer),
  *            "delay <ms>", "unknown-id" (answer with an id never sent),
  *            "oversize" (response_len beyond the buffer), "twice"
- *            (answer each request two times)
+ *            (answer each request two times), "stale" (answer each
+ *            request, and again, late: once the next request was sent,
+ *            before that one's answer, which comes 200 ms later)
  *   rescind  write 1: the host takes the channel away now, with whatever
  *            is in flight; the parent goes as on a VMBus rescind
  *   offer    write 1: the host offers the channel again (fresh parent)
@@ -28,6 +30,10 @@
  *            request that "never" held back so far
  *   bad_requests  requests the host refused as malformed (wrong version or
  *            operation, a buffer beyond the page list); answered with 400
+ *   ring_bytes  the ring's size (256 KiB, as the VMBus glue's): a packet
+ *            holds ALIGN(descriptor + inline, 8) + 8 bytes until the host
+ *            reads it (a held request's stays), and a send that does not
+ *            fit gets -EAGAIN
  *   keep_using  1: a normal removal's close leaves the host holding what it
  *            has not answered (a host that has not let go of the pages)
  *   use_late write 1: the host uses those pages now; each one it finds
@@ -42,6 +48,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/highmem.h>
+#include <linux/interrupt.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/rwsem.h>
@@ -60,6 +67,12 @@ struct sim_blob {
 	u32 len;
 };
 
+/* The protocol's sizes, as sim_decode() below reads them. */
+#define SIM_HV_PAGE_SHIFT	12
+#define SIM_HV_PAGE		BIT(SIM_HV_PAGE_SHIFT)
+#define SIM_INLINE_SIZE		56
+#define SIM_COMPLETION_SIZE	12
+
 enum sim_fault {
 	SIM_NORMAL,
 	SIM_NEVER,
@@ -67,6 +80,7 @@ enum sim_fault {
 	SIM_UNKNOWN_ID,
 	SIM_OVERSIZE,
 	SIM_TWICE,
+	SIM_STALE,
 };
 
 static const char * const sim_fault_names[] = {
@@ -76,6 +90,7 @@ static const char * const sim_fault_names[] = {
 	[SIM_UNKNOWN_ID] = "unknown-id",
 	[SIM_OVERSIZE] = "oversize",
 	[SIM_TWICE] = "twice",
+	[SIM_STALE] = "stale",
 };
 
 struct sim {
@@ -89,14 +104,27 @@ struct sim {
 	struct azblob_parent *ap;	/* NULL while rescinded */
 	bool bound;			/* to the platform driver */
 
-	spinlock_t jobs_lock;		/* jobs, closed */
+	spinlock_t jobs_lock;		/* jobs, closed, done, ring_used */
 	struct list_head jobs;		/* sent, not yet answered */
 	bool closed;			/* channel closed: touch no page */
+	/* The ring: a packet holds its bytes until the host reads it. */
+	u32 ring_bytes;			/* its size; debugfs */
+	u32 ring_used;
+	/* Answers go out from a tasklet, as the channel callback runs. */
+	struct list_head done;
+	struct tasklet_struct done_tasklet;
 
 	/* blobs; GETs share it, so parallel readers run in parallel */
 	struct rw_semaphore store_lock;
 	struct list_head blobs;
 	atomic_t bad_requests;		/* refused: see sim_request_valid() */
+
+	/* "stale": the last answer, sent again once the next request came */
+	struct work_struct stale_work;
+	bool stale_armed;		/* under jobs_lock */
+	u64 stale_id;
+	u8 stale_c[SIM_COMPLETION_SIZE];
+	struct azblob_parent *stale_ap;
 
 	bool keep_using;		/* the host keeps pages after close */
 	struct list_head late;		/* those jobs, under jobs_lock */
@@ -108,10 +136,6 @@ struct sim {
  * protocol at offsets written here, not from the driver's header: a
  * layout mistake in the driver makes every round trip fail.
  */
-#define SIM_HV_PAGE_SHIFT	12
-#define SIM_HV_PAGE		BIT(SIM_HV_PAGE_SHIFT)
-#define SIM_INLINE_SIZE		56
-#define SIM_COMPLETION_SIZE	12
 
 struct sim_request {
 	u32 version, timeout_ms;
@@ -137,7 +161,11 @@ static void sim_decode(struct sim_request *r, const u8 *raw)
 	memcpy(r->txid, raw + 40, sizeof(r->txid));
 }
 
-/* What a host would refuse: a wrong version or operation, a buffer off the list. */
+/*
+ * What a host would refuse: a wrong version or operation, a buffer off
+ * the list, or the buffers out of the protocol's order (data, request,
+ * response: each starts in pages listed after the one before).
+ */
 static bool sim_request_valid(const struct sim_request *r, u32 nr_pfns)
 {
 	u64 end = (u64)nr_pfns * SIM_HV_PAGE;
@@ -146,7 +174,9 @@ static bool sim_request_valid(const struct sim_request *r, u32 nr_pfns)
 	       r->data_valid <= r->data_len &&
 	       (u64)r->data_off + r->data_len <= end &&
 	       (u64)r->req_off + r->req_len <= end &&
-	       (u64)r->resp_off + r->resp_len <= end;
+	       (u64)r->resp_off + r->resp_len <= end &&
+	       (!r->data_len || r->data_off / SIM_HV_PAGE < r->req_off / SIM_HV_PAGE) &&
+	       r->req_off / SIM_HV_PAGE < r->resp_off / SIM_HV_PAGE;
 }
 
 struct sim_job {
@@ -156,6 +186,8 @@ struct sim_job {
 	struct azblob_parent *ap;
 	enum sim_fault fault;
 	u64 rqst_id;
+	u32 ring_len;			/* bytes in the ring until read */
+	u8 c[SIM_COMPLETION_SIZE];	/* the answer, for the tasklet */
 	struct sim_request req;
 	u32 nr_pfns;
 	u64 pfns[];		/* Hyper-V PFNs, 4 KiB each */
@@ -280,6 +312,24 @@ out:
 	return status;
 }
 
+/* The transport callback's part: hand the answer to the driver. Softirq. */
+static void sim_deliver(struct sim *sim, struct sim_job *job)
+{
+	azblob_complete(job->ap, job->fault == SIM_UNKNOWN_ID ?
+			job->rqst_id + AZBLOB_MAX_REQUESTS : job->rqst_id,
+			job->c, sizeof(job->c));
+	if (job->fault == SIM_TWICE)
+		azblob_complete(job->ap, job->rqst_id, job->c, sizeof(job->c));
+	if (job->fault == SIM_STALE) {
+		spin_lock(&sim->jobs_lock);
+		sim->stale_armed = true;
+		sim->stale_id = job->rqst_id;
+		sim->stale_ap = job->ap;
+		memcpy(sim->stale_c, job->c, sizeof(job->c));
+		spin_unlock(&sim->jobs_lock);
+	}
+}
+
 static void sim_work(struct work_struct *work)
 {
 	struct sim_job *job = container_of(work, struct sim_job, work.work);
@@ -287,7 +337,6 @@ static void sim_work(struct work_struct *work)
 	u32 resp_cap = job->req.resp_len;
 	struct sim *sim = job->sim;
 	char text[256] = "", resp[64] = "";
-	u8 c[SIM_COMPLETION_SIZE];	/* length, status, response_len */
 	u32 n, status;
 
 	/*
@@ -301,7 +350,11 @@ static void sim_work(struct work_struct *work)
 		return;
 	}
 	list_del_init(&job->node);
+	/* The host reads the packet out of the ring. */
+	sim->ring_used -= job->ring_len;
+	job->ring_len = 0;
 	spin_unlock(&sim->jobs_lock);
+	azblob_ring_space(job->ap);
 
 	if (sim_request_valid(&job->req, job->nr_pfns)) {
 		sim_copy(job, job->req.req_off, text, req_len, false);
@@ -316,15 +369,44 @@ static void sim_work(struct work_struct *work)
 		sim_copy(job, job->req.resp_off, resp, n, true);
 	else
 		n = 0;
-	put_unaligned_le32(SIM_COMPLETION_SIZE, c + 0);
-	put_unaligned_le32(status, c + 4);
-	put_unaligned_le32(job->fault == SIM_OVERSIZE ? resp_cap + 1 : n, c + 8);
-	azblob_complete(job->ap, job->fault == SIM_UNKNOWN_ID ?
-			job->rqst_id + AZBLOB_MAX_REQUESTS : job->rqst_id,
-			c, sizeof(c));
-	if (job->fault == SIM_TWICE)
-		azblob_complete(job->ap, job->rqst_id, c, sizeof(c));
-	kfree(job);
+	put_unaligned_le32(SIM_COMPLETION_SIZE, job->c + 0);
+	put_unaligned_le32(status, job->c + 4);
+	put_unaligned_le32(job->fault == SIM_OVERSIZE ? resp_cap + 1 : n, job->c + 8);
+	spin_lock(&sim->jobs_lock);
+	list_add_tail(&job->node, &sim->done);
+	spin_unlock(&sim->jobs_lock);
+	tasklet_schedule(&sim->done_tasklet);
+}
+
+/*
+ * Deliver answers in softirq context, as the VMBus channel callback does.
+ * After close nothing is delivered: sim_close() kills the tasklet.
+ */
+static void sim_done_tasklet(struct tasklet_struct *t)
+{
+	struct sim *sim = from_tasklet(sim, t, done_tasklet);
+	struct sim_job *job, *tmp;
+	LIST_HEAD(done);
+	bool closed;
+
+	spin_lock(&sim->jobs_lock);
+	list_splice_init(&sim->done, &done);
+	closed = sim->closed;
+	spin_unlock(&sim->jobs_lock);
+	list_for_each_entry_safe(job, tmp, &done, node) {
+		if (!closed)
+			sim_deliver(sim, job);
+		kfree(job);
+	}
+}
+
+/* The late copy of an answer already given, as a confused host sends it. */
+static void sim_stale_work(struct work_struct *work)
+{
+	struct sim *sim = container_of(work, struct sim, stale_work);
+
+	azblob_complete(sim->stale_ap, sim->stale_id, sim->stale_c,
+			sizeof(sim->stale_c));
 }
 
 /* The transport seam: the bytes vmbus_sendpacket_mpb_desc() would send. */
@@ -341,9 +423,12 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 	    desc->range.offset || desc->range.len != nr_pfns * SIM_HV_PAGE ||
 	    req_len != SIM_INLINE_SIZE)
 		return -EINVAL;
-	job = kmalloc(struct_size(job, pfns, nr_pfns), GFP_KERNEL);
+	/* Never sleeps, as writing to the ring does not. */
+	job = kmalloc(struct_size(job, pfns, nr_pfns), GFP_ATOMIC);
 	if (!job)
 		return -ENOMEM;
+	/* The packet in the ring: descriptor, inline part, 8 bytes of indices. */
+	job->ring_len = ALIGN(desc_size + req_len, 8) + 8;
 	INIT_DELAYED_WORK(&job->work, sim_work);
 	job->sim = sim;
 	job->ap = ap;
@@ -357,12 +442,23 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 	spin_lock(&sim->jobs_lock);
 	if (sim->closed) {
 		ret = -ENODEV;
+	} else if (sim->ring_used + job->ring_len > READ_ONCE(sim->ring_bytes)) {
+		ret = -EAGAIN;	/* the ring is full until the host reads */
 	} else {
+		unsigned long delay = 0;
+
+		sim->ring_used += job->ring_len;
 		list_add_tail(&job->node, &sim->jobs);
+		if (job->fault == SIM_DELAY)
+			delay = msecs_to_jiffies(READ_ONCE(sim->delay_ms));
+		/* The late answer first, this request's own well after it. */
+		if (job->fault == SIM_STALE && sim->stale_armed) {
+			sim->stale_armed = false;
+			queue_work(sim->wq, &sim->stale_work);
+			delay = msecs_to_jiffies(200);
+		}
 		if (job->fault != SIM_NEVER)
-			queue_delayed_work(sim->wq, &job->work,
-					   job->fault == SIM_DELAY ?
-					   msecs_to_jiffies(READ_ONCE(sim->delay_ms)) : 0);
+			queue_delayed_work(sim->wq, &job->work, delay);
 	}
 	spin_unlock(&sim->jobs_lock);
 	if (ret)
@@ -379,14 +475,18 @@ static const struct azblob_transport sim_transport = {
  * unless keep_using says the host does not let go; those jobs go to
  * sim->late, for sim_use_late() to check once the test says so.
  */
-static void sim_close(struct sim *sim)
+static void sim_close(struct sim *sim, bool rescind)
 {
-	bool keep = READ_ONCE(sim->keep_using);
+	/* On a rescind the host has let go: keep_using is for a normal close. */
+	bool keep = READ_ONCE(sim->keep_using) && !rescind;
 	struct sim_job *job;
 
 	spin_lock(&sim->jobs_lock);
 	sim->closed = true;
+	sim->stale_armed = false;
 	spin_unlock(&sim->jobs_lock);
+	/* A late answer goes to the parent it was meant for, before it goes. */
+	cancel_work_sync(&sim->stale_work);
 	for (;;) {
 		spin_lock(&sim->jobs_lock);
 		job = list_first_entry_or_null(&sim->jobs, struct sim_job, node);
@@ -406,6 +506,11 @@ static void sim_close(struct sim *sim)
 	}
 	/* Jobs that took themselves off the list are running: let them end. */
 	flush_workqueue(sim->wq);
+	/* Their answers are dropped, not delivered: the channel is closed. */
+	tasklet_kill(&sim->done_tasklet);
+	spin_lock(&sim->jobs_lock);
+	sim->ring_used = 0;
+	spin_unlock(&sim->jobs_lock);
 }
 
 /*
@@ -452,7 +557,7 @@ static int sim_take_away(struct sim *sim, bool rescind)
 		return -ENODEV;
 	}
 	host_done = azblob_parent_drain(sim->ap, !rescind) || rescind;
-	sim_close(sim);
+	sim_close(sim, rescind);
 	azblob_parent_remove(sim->ap, host_done);
 	sim->ap = NULL;
 	mutex_unlock(&sim->offer_lock);
@@ -653,6 +758,10 @@ static int __init sim_init(void)
 	INIT_LIST_HEAD(&sim->blobs);
 	INIT_LIST_HEAD(&sim->jobs);
 	INIT_LIST_HEAD(&sim->late);
+	INIT_LIST_HEAD(&sim->done);
+	tasklet_setup(&sim->done_tasklet, sim_done_tasklet);
+	sim->ring_bytes = 256 * 1024;
+	INIT_WORK(&sim->stale_work, sim_stale_work);
 	sim->wq = alloc_workqueue("azblob_sim", WQ_UNBOUND, 0);
 	if (!sim->wq) {
 		ret = -ENOMEM;
@@ -675,6 +784,7 @@ static int __init sim_init(void)
 	debugfs_create_atomic_t("bad_requests", 0400, sim->debugfs,
 				&sim->bad_requests);
 	debugfs_create_bool("keep_using", 0600, sim->debugfs, &sim->keep_using);
+	debugfs_create_u32("ring_bytes", 0600, sim->debugfs, &sim->ring_bytes);
 	debugfs_create_file("use_late", 0200, sim->debugfs, sim, &use_late_fops);
 	debugfs_create_atomic_t("used_unpinned", 0400, sim->debugfs,
 				&sim->used_unpinned);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Azure Blob under faults, removal and rescind, with the simulated host's
-# knobs: kernel-side timeout, unknown/oversized/duplicate completions,
+# knobs: kernel-side timeout, unknown/oversized/duplicate/late completions,
 # kill -9 of a waiter, instance remove with blocked waiters, rescind with
 # requests in flight (every page unpinned, /proc/vmstat), re-offer, and
 # 30 rescind/re-offer and 100 unbind/bind cycles of the VMBus-side
@@ -103,6 +103,20 @@ u0=$(counter unknown_completions)
 check "duplicate completion: the request succeeds" get_is small /tmp/small
 check "duplicate completion: the second is counted and dropped" \
 	[ "$(counter unknown_completions)" -eq $((u0 + 1)) ]
+# A late duplicate, arriving once the id's slot was taken again (slots are
+# reused at once): it must not complete the new request. The PUT's answer
+# comes again just after the GET is sent, 200 ms before the GET's own; a
+# GET completed by it would return before the host wrote the data.
+head -c 3000 /dev/urandom >/tmp/stale.in
+check "late duplicate: PUT" sh -c "$CLI $NODE put stale /tmp/stale.in >/dev/null"
+echo stale >$SIM/fault
+u0=$(counter unknown_completions)
+check "late duplicate: a PUT answered twice, the second time late" \
+	sh -c "$CLI $NODE put stale /tmp/stale.in >/dev/null"
+check "late duplicate: the next request on the reused slot gets its own answer" \
+	get_is stale /tmp/stale.in
+check "late duplicate: counted and dropped" \
+	[ "$(counter unknown_completions)" -ge $((u0 + 1)) ]
 echo normal >$SIM/fault
 check "other requests unaffected" get_is small /tmp/small
 

@@ -13,8 +13,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <misc/azure_blob.h>
 
 /* The harness's callbacks do not use every parameter they are given. */
@@ -240,7 +243,8 @@ TEST_F(azblob, rules_efault)
  */
 TEST_F(azblob, hole_of_2021_layout_ignored)
 {
-	static const char data[] = "written by a 2021 client";
+	/* Writable: the host may write every data buffer (FOLL_WRITE). */
+	char data[] = "written by a 2021 client";
 	struct az_blob_request_sync r;
 	char out[sizeof(data)] = "";
 
@@ -300,6 +304,59 @@ TEST_F(azblob, other_credentials)
 	/* A child killed by a signal has no exit status: not a pass. */
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* Take CAP_IPC_LOCK out of the effective set: RLIMIT_MEMLOCK applies then. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+/*
+ * Pinned pages are charged to the caller's locked memory: over its
+ * RLIMIT_MEMLOCK (without CAP_IPC_LOCK) the request fails with ENOMEM,
+ * and within it the same request works; nothing stays charged after.
+ */
+TEST_F(azblob, pins_within_memlock_limit)
+{
+	struct rlimit lim = { .rlim_cur = 64 * 1024, .rlim_max = 64 * 1024 };
+	struct az_blob_request_sync r;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		char *big = malloc(MIB);
+		int i, e;
+
+		if (!big || setrlimit(RLIMIT_MEMLOCK, &lim) || drop_ipc_lock())
+			_exit(2);
+		memset(big, 1, MIB);
+		sprintf(self->text, "PUT memlock");
+		setup(&r, self->text, self->resp, 64, big, MIB, MIB);
+		e = do_req(self->fd, &r);
+		if (e != -ENOMEM)
+			_exit(10 + (e < 0 ? -e : 0));
+		/* 8 KiB of data and two pages: 4 pages, well under 16. */
+		for (i = 0; i < 20; i++) {
+			setup(&r, self->text, self->resp, 64, big, 8192, 8192);
+			if (do_req(self->fd, &r) || r.response.status)
+				_exit(3);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("1 MiB over a 64 KiB limit: want ENOMEM (exit 10+errno), got exit %d",
+		       WEXITSTATUS(status));
 }
 
 #define PROCS	4
