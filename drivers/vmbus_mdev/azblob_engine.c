@@ -11,6 +11,7 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <uapi/misc/azure_blob.h>
@@ -78,20 +79,71 @@ static bool azblob_slot_try(struct azblob_instance *inst,
 }
 
 /*
+ * Every sleep of a caller: until @cond(@arg), @timeout jiffies
+ * (MAX_SCHEDULE_TIMEOUT: no limit) or a fatal signal. Freezable as well,
+ * so that a caller waiting on a slow host does not hold up the freezer
+ * (suspend, hibernation). Unsafe in lockdep's terms, as the caller is in
+ * the node's SRCU read section, which lockdep counts as held: a revoke
+ * while tasks are frozen waits for the thaw, as it should. Process
+ * context, the caller's.
+ *
+ * Return: the jiffies left (at least 1) once @cond is true, 0 on
+ * timeout, -ERESTARTSYS on a fatal signal.
+ */
+static long azblob_sleep(wait_queue_head_t *wq, bool (*cond)(void *arg),
+			 void *arg, long timeout)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long left = timeout;
+
+	add_wait_queue(wq, &wait);
+	for (;;) {
+		if (cond(arg)) {
+			left = max(left, 1L);
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			left = -ERESTARTSYS;
+			break;
+		}
+		if (!left)
+			break;
+		left = wait_woken(&wait, TASK_KILLABLE | TASK_FREEZABLE_UNSAFE, left);
+	}
+	remove_wait_queue(wq, &wait);
+	return left;
+}
+
+struct azblob_slot_wait {
+	struct azblob_instance *inst;
+	struct vmbus_mdev_cdev *rc;
+	int ret;
+};
+
+static bool azblob_slot_cond(void *arg)
+{
+	struct azblob_slot_wait *w = arg;
+
+	return azblob_slot_try(w->inst, w->rc, &w->ret);
+}
+
+/*
  * A full quota makes the caller wait (killable) for one of its own
  * requests to finish; other instances never take its slots.
  */
 static int azblob_slot_get(struct azblob_instance *inst,
 			   struct vmbus_mdev_cdev *rc, bool nonblock)
 {
-	int ret = 0, err;
+	struct azblob_slot_wait w = { .inst = inst, .rc = rc };
+	long left;
 
-	if (azblob_slot_try(inst, rc, &ret))
-		return ret;
+	if (azblob_slot_try(inst, rc, &w.ret))
+		return w.ret;
 	if (nonblock)
 		return -EAGAIN;
-	err = wait_event_killable(inst->slot_wq, azblob_slot_try(inst, rc, &ret));
-	return err ?: ret;
+	left = azblob_sleep(&inst->slot_wq, azblob_slot_cond, &w,
+			    MAX_SCHEDULE_TIMEOUT);
+	return left < 0 ? left : w.ret;
 }
 
 static void azblob_request_free(struct azblob_request *req)
@@ -384,12 +436,19 @@ void azblob_ring_space(struct azblob_parent *ap)
 }
 EXPORT_SYMBOL_GPL(azblob_ring_space);
 
+struct azblob_ring_wait {
+	struct azblob_parent *ap;
+	struct vmbus_mdev_cdev *rc;
+	int seq;
+};
+
 /* Room may have come, or the wait must end. */
-static bool azblob_ring_moved(struct azblob_parent *ap,
-			      struct vmbus_mdev_cdev *rc, int seq)
+static bool azblob_ring_moved(void *arg)
 {
-	return atomic_read(&ap->ring_seq) != seq || READ_ONCE(ap->dead) ||
-	       vmbus_mdev_cdev_revoked(rc);
+	struct azblob_ring_wait *w = arg;
+
+	return atomic_read(&w->ap->ring_seq) != w->seq ||
+	       READ_ONCE(w->ap->dead) || vmbus_mdev_cdev_revoked(w->rc);
 }
 
 /*
@@ -403,11 +462,12 @@ static int azblob_send(struct azblob_request *req, struct vmbus_mdev_cdev *rc,
 		       bool nonblock)
 {
 	struct azblob_parent *ap = req->ap;
+	struct azblob_ring_wait w = { .ap = ap, .rc = rc };
 	long left;
-	int seq, ret;
+	int ret;
 
 	for (;;) {
-		seq = atomic_read(&ap->ring_seq);
+		w.seq = atomic_read(&ap->ring_seq);
 		/*
 		 * From the moment it may be in the ring, the host may use its
 		 * pages: azblob_fail_all() must not unpin them then. A send
@@ -422,9 +482,8 @@ static int azblob_send(struct azblob_request *req, struct vmbus_mdev_cdev *rc,
 			WRITE_ONCE(req->on_wire, false);
 		if (ret != -EAGAIN || nonblock)
 			return ret;
-		left = wait_event_killable_timeout(ap->ring_wq,
-						   azblob_ring_moved(ap, rc, seq),
-						   msecs_to_jiffies(10));
+		left = azblob_sleep(&ap->ring_wq, azblob_ring_moved, &w,
+				    msecs_to_jiffies(10));
 		if (left < 0)
 			return left;
 		if (READ_ONCE(ap->dead) || vmbus_mdev_cdev_revoked(rc))
@@ -527,19 +586,29 @@ static bool azblob_done(struct azblob_request *req)
 	return smp_load_acquire(&req->done);
 }
 
+struct azblob_done_wait {
+	struct azblob_request *req;
+	struct vmbus_mdev_cdev *rc;
+};
+
+static bool azblob_done_cond(void *arg)
+{
+	struct azblob_done_wait *w = arg;
+
+	return azblob_done(w->req) || vmbus_mdev_cdev_revoked(w->rc);
+}
+
 /* Wait for the host, the caller's timeout, a fatal signal or revocation. */
 static long azblob_wait(struct vmbus_mdev_cdev *rc, struct azblob_request *req,
 			u32 timeout_ms)
 {
-	long left;
+	struct azblob_done_wait w = { .req = req, .rc = rc };
+	long left = MAX_SCHEDULE_TIMEOUT;
 
-	if (!timeout_ms)
-		return wait_event_killable(req->wq, azblob_done(req) ||
-					   vmbus_mdev_cdev_revoked(rc));
-	left = msecs_to_jiffies(min_t(u64, UINT_MAX,
-				      (u64)timeout_ms + AZBLOB_TIMEOUT_GRACE_MS));
-	left = wait_event_killable_timeout(req->wq, azblob_done(req) ||
-					   vmbus_mdev_cdev_revoked(rc), left);
+	if (timeout_ms)
+		left = msecs_to_jiffies(min_t(u64, UINT_MAX, (u64)timeout_ms +
+					      AZBLOB_TIMEOUT_GRACE_MS));
+	left = azblob_sleep(&req->wq, azblob_done_cond, &w, left);
 	return left < 0 ? left : left ? 0 : -ETIMEDOUT;
 }
 
