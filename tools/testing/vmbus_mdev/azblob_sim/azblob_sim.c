@@ -104,7 +104,8 @@ struct sim {
 	struct azblob_parent *ap;	/* NULL while rescinded */
 	bool bound;			/* to the platform driver */
 
-	spinlock_t jobs_lock;		/* jobs, closed, done, ring_used */
+	/* jobs, closed, done, ring_used; taken in the answering tasklet too */
+	spinlock_t jobs_lock;
 	struct list_head jobs;		/* sent, not yet answered */
 	bool closed;			/* channel closed: touch no page */
 	/* The ring: a packet holds its bytes until the host reads it. */
@@ -344,16 +345,16 @@ static void sim_work(struct work_struct *work)
 	 * the host is closed nothing is answered: a job still listed is left
 	 * to rescind, which waits for this work to return and frees it.
 	 */
-	spin_lock(&sim->jobs_lock);
+	spin_lock_bh(&sim->jobs_lock);
 	if (list_empty(&job->node) || sim->closed) {
-		spin_unlock(&sim->jobs_lock);
+		spin_unlock_bh(&sim->jobs_lock);
 		return;
 	}
 	list_del_init(&job->node);
 	/* The host reads the packet out of the ring. */
 	sim->ring_used -= job->ring_len;
 	job->ring_len = 0;
-	spin_unlock(&sim->jobs_lock);
+	spin_unlock_bh(&sim->jobs_lock);
 	azblob_ring_space(job->ap);
 
 	if (sim_request_valid(&job->req, job->nr_pfns)) {
@@ -372,9 +373,9 @@ static void sim_work(struct work_struct *work)
 	put_unaligned_le32(SIM_COMPLETION_SIZE, job->c + 0);
 	put_unaligned_le32(status, job->c + 4);
 	put_unaligned_le32(job->fault == SIM_OVERSIZE ? resp_cap + 1 : n, job->c + 8);
-	spin_lock(&sim->jobs_lock);
+	spin_lock_bh(&sim->jobs_lock);
 	list_add_tail(&job->node, &sim->done);
-	spin_unlock(&sim->jobs_lock);
+	spin_unlock_bh(&sim->jobs_lock);
 	tasklet_schedule(&sim->done_tasklet);
 }
 
@@ -439,7 +440,7 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 	sim_decode(&job->req, req);
 
 	/* Under the lock: a rescind either sees this job or refuses it. */
-	spin_lock(&sim->jobs_lock);
+	spin_lock_bh(&sim->jobs_lock);
 	if (sim->closed) {
 		ret = -ENODEV;
 	} else if (sim->ring_used + job->ring_len > READ_ONCE(sim->ring_bytes)) {
@@ -460,7 +461,7 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 		if (job->fault != SIM_NEVER)
 			queue_delayed_work(sim->wq, &job->work, delay);
 	}
-	spin_unlock(&sim->jobs_lock);
+	spin_unlock_bh(&sim->jobs_lock);
 	if (ret)
 		kfree(job);
 	return ret;
@@ -481,25 +482,25 @@ static void sim_close(struct sim *sim, bool rescind)
 	bool keep = READ_ONCE(sim->keep_using) && !rescind;
 	struct sim_job *job;
 
-	spin_lock(&sim->jobs_lock);
+	spin_lock_bh(&sim->jobs_lock);
 	sim->closed = true;
 	sim->stale_armed = false;
-	spin_unlock(&sim->jobs_lock);
+	spin_unlock_bh(&sim->jobs_lock);
 	/* A late answer goes to the parent it was meant for, before it goes. */
 	cancel_work_sync(&sim->stale_work);
 	for (;;) {
-		spin_lock(&sim->jobs_lock);
+		spin_lock_bh(&sim->jobs_lock);
 		job = list_first_entry_or_null(&sim->jobs, struct sim_job, node);
 		if (job)
 			list_del_init(&job->node);
-		spin_unlock(&sim->jobs_lock);
+		spin_unlock_bh(&sim->jobs_lock);
 		if (!job)
 			break;
 		cancel_delayed_work_sync(&job->work);
 		if (keep) {
-			spin_lock(&sim->jobs_lock);
+			spin_lock_bh(&sim->jobs_lock);
 			list_add_tail(&job->node, &sim->late);
-			spin_unlock(&sim->jobs_lock);
+			spin_unlock_bh(&sim->jobs_lock);
 		} else {
 			kfree(job);
 		}
@@ -508,9 +509,9 @@ static void sim_close(struct sim *sim, bool rescind)
 	flush_workqueue(sim->wq);
 	/* Their answers are dropped, not delivered: the channel is closed. */
 	tasklet_kill(&sim->done_tasklet);
-	spin_lock(&sim->jobs_lock);
+	spin_lock_bh(&sim->jobs_lock);
 	sim->ring_used = 0;
-	spin_unlock(&sim->jobs_lock);
+	spin_unlock_bh(&sim->jobs_lock);
 }
 
 /*
@@ -524,11 +525,11 @@ static void sim_use_late(struct sim *sim, bool check)
 	u32 i;
 
 	for (;;) {
-		spin_lock(&sim->jobs_lock);
+		spin_lock_bh(&sim->jobs_lock);
 		job = list_first_entry_or_null(&sim->late, struct sim_job, node);
 		if (job)
 			list_del(&job->node);
-		spin_unlock(&sim->jobs_lock);
+		spin_unlock_bh(&sim->jobs_lock);
 		if (!job)
 			return;
 		for (i = 0; check && i < job->nr_pfns; i++) {
@@ -578,7 +579,7 @@ static void sim_answer_held(struct sim *sim)
 {
 	struct sim_job *job;
 
-	spin_lock(&sim->jobs_lock);
+	spin_lock_bh(&sim->jobs_lock);
 	/* A rescind that has begun owns whatever is left on the list. */
 	list_for_each_entry(job, &sim->jobs, node) {
 		if (sim->closed || job->fault != SIM_NEVER)
@@ -586,7 +587,7 @@ static void sim_answer_held(struct sim *sim)
 		job->fault = SIM_NORMAL;
 		queue_delayed_work(sim->wq, &job->work, 0);
 	}
-	spin_unlock(&sim->jobs_lock);
+	spin_unlock_bh(&sim->jobs_lock);
 }
 
 static int sim_offer(struct sim *sim)
@@ -603,9 +604,9 @@ static int sim_offer(struct sim *sim)
 		ret = -EBUSY;
 		goto out;
 	}
-	spin_lock(&sim->jobs_lock);
+	spin_lock_bh(&sim->jobs_lock);
 	sim->closed = false;
-	spin_unlock(&sim->jobs_lock);
+	spin_unlock_bh(&sim->jobs_lock);
 	ap = azblob_parent_add(&sim->pdev->dev, &sim_transport, sim);
 	if (IS_ERR(ap))
 		ret = PTR_ERR(ap);
