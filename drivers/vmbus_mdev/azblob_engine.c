@@ -87,17 +87,20 @@ static bool azblob_slot_try(struct azblob_instance *inst,
  * while tasks are frozen waits for the thaw, as it should. Process
  * context, the caller's.
  *
+ * A sleeper's /proc/PID/wchan is this function (the kernel skips only its
+ * own scheduler functions there, not a module's).
+ *
  * Return: the jiffies left (at least 1) once @cond is true, 0 on
  * timeout, -ERESTARTSYS on a fatal signal.
  */
 static long azblob_sleep(wait_queue_head_t *wq, bool (*cond)(void *arg),
 			 void *arg, long timeout)
 {
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	DEFINE_WAIT(wait);
 	long left = timeout;
 
-	add_wait_queue(wq, &wait);
 	for (;;) {
+		prepare_to_wait(wq, &wait, TASK_KILLABLE | TASK_FREEZABLE_UNSAFE);
 		if (cond(arg)) {
 			left = max(left, 1L);
 			break;
@@ -108,9 +111,9 @@ static long azblob_sleep(wait_queue_head_t *wq, bool (*cond)(void *arg),
 		}
 		if (!left)
 			break;
-		left = wait_woken(&wait, TASK_KILLABLE | TASK_FREEZABLE_UNSAFE, left);
+		left = schedule_timeout(left);
 	}
-	remove_wait_queue(wq, &wait);
+	finish_wait(wq, &wait);
 	return left;
 }
 
