@@ -80,13 +80,10 @@ static bool azblob_slot_try(struct azblob_instance *inst,
 
 /*
  * Every sleep of a caller: until @cond(@arg), @timeout jiffies
- * (MAX_SCHEDULE_TIMEOUT: no limit) or a fatal signal. Freezable as well,
- * so that a caller waiting on a slow host does not hold up the freezer
- * (suspend, hibernation). Unsafe in lockdep's terms, as the caller is in
- * the node's SRCU read section, which lockdep counts as held: a revoke
- * while tasks are frozen waits for the thaw, as it should. Process
- * context, the caller's.
- *
+ * (MAX_SCHEDULE_TIMEOUT: no limit) or a fatal signal. Process context,
+ * the caller's, inside the node's SRCU read section. Not freezable: a
+ * task frozen here (by the cgroup freezer, say) would hold the section,
+ * and with it every revoke and removal, until it is thawed.
  * A sleeper's /proc/PID/wchan is this function (the kernel skips only its
  * own scheduler functions there, not a module's).
  *
@@ -100,7 +97,7 @@ static long azblob_sleep(wait_queue_head_t *wq, bool (*cond)(void *arg),
 	long left = timeout;
 
 	for (;;) {
-		prepare_to_wait(wq, &wait, TASK_KILLABLE | TASK_FREEZABLE_UNSAFE);
+		prepare_to_wait(wq, &wait, TASK_KILLABLE);
 		if (cond(arg)) {
 			left = max(left, 1L);
 			break;

@@ -81,17 +81,17 @@ static void azblob_vmbus_callback(void *context)
 	struct azblob_parent *ap = READ_ONCE(av->ap);
 	const struct vmpacket_descriptor *desc;
 
-	if (!ap)
-		return;		/* probe has not added the parent yet */
 	foreach_vmbus_pkt(desc, channel) {
-		if (desc->type != VM_PKT_COMP)
+		/* Read and dropped before probe has added the parent. */
+		if (desc->type != VM_PKT_COMP || !ap)
 			continue;
 		/* The host's copy of our id: the engine trusts none it did not send. */
 		azblob_complete(ap, READ_ONCE(desc->trans_id), hv_pkt_data(desc),
 				hv_pkt_datalen(desc));
 	}
 	/* The host has been reading the out ring too: senders may retry. */
-	azblob_ring_space(ap);
+	if (ap)
+		azblob_ring_space(ap);
 }
 
 /* Stop sending, then close: the host no longer touches guest memory. */

@@ -31,7 +31,10 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
-#include <linux/sched/mm.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <linux/uaccess.h>
@@ -264,18 +267,20 @@ EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_unpin);
  *
  * For pages a device may still write after it was shut down: they stay
  * pinned for good, so they can never be freed and reused. Their charge
- * on the pinning process's locked memory is given back. Any context that
- * may sleep.
+ * on the pinning user's locked memory is given back. Any context that may
+ * sleep.
  */
 void vmbus_mdev_user_pages_forget(struct vmbus_mdev_user_pages *p)
 {
 	if (!p->pages)
 		return;
-	/* Pairs with the charge in rc_pin(). */
-	account_locked_vm(p->mm, p->nr_pages, false);
-	/* Pairs with the mmgrab() in rc_pin(). */
-	mmdrop(p->mm);
-	p->mm = NULL;
+	if (p->user) {
+		/* Pairs with rc_charge() in rc_pin(). */
+		atomic_long_sub(p->nr_pages, &p->user->locked_vm);
+		/* Pairs with the get_uid() in rc_pin(). */
+		free_uid(p->user);
+		p->user = NULL;
+	}
 	kvfree(p->pages);
 	p->pages = NULL;
 	p->nr_pages = 0;
@@ -301,10 +306,28 @@ void vmbus_mdev_user_pages_take(struct vmbus_mdev_user_pages *to,
 EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_take);
 
 /*
- * Pin one range the owner asked for, charged to the caller's locked
- * memory (RLIMIT_MEMLOCK unless CAP_IPC_LOCK, as VFIO does): pins may
- * last as long as the device likes. Outside the read section: this may
- * sleep for as long as the caller's memory takes to fault in.
+ * Charge @nr pinned pages to @user's locked memory, within RLIMIT_MEMLOCK,
+ * as io_uring does: atomically, taking no lock of the caller's address
+ * space, so that the refund, which may run inside a node's read section
+ * or in a worker, never waits on one either.
+ */
+static int rc_charge(struct user_struct *user, unsigned long nr)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	long cur = atomic_long_read(&user->locked_vm);
+
+	do {
+		if (cur + nr > limit)
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, cur + nr));
+	return 0;
+}
+
+/*
+ * Pin one range the owner asked for, charged to the caller's user unless
+ * it has CAP_IPC_LOCK: pins may last as long as the device likes. Outside
+ * the read section: this may sleep for as long as the caller's memory
+ * takes to fault in.
  */
 static int rc_pin(struct vmbus_mdev_user_pages *p)
 {
@@ -325,19 +348,26 @@ static int rc_pin(struct vmbus_mdev_user_pages *p)
 	p->pages = kvmalloc_array(nr, sizeof(*p->pages), GFP_KERNEL);
 	if (!p->pages)
 		return -ENOMEM;
-	pinned = account_locked_vm(current->mm, nr, true);
-	if (pinned)
-		goto free;
+	p->user = NULL;
+	if (!capable(CAP_IPC_LOCK)) {
+		pinned = rc_charge(current_user(), nr);
+		if (pinned)
+			goto free;
+		/* Pairs with free_uid() in vmbus_mdev_user_pages_forget(). */
+		p->user = get_uid(current_user());
+	}
 	pinned = pin_user_pages_fast(start, nr, gup, p->pages);
 	if (pinned == nr) {
 		p->nr_pages = nr;
-		p->mm = current->mm;
-		mmgrab(p->mm);	/* for the uncharge, maybe after the process */
 		return 0;
 	}
 	if (pinned > 0)
 		unpin_user_pages(p->pages, pinned);
-	account_locked_vm(current->mm, nr, false);
+	if (p->user) {
+		atomic_long_sub(nr, &p->user->locked_vm);
+		free_uid(p->user);
+		p->user = NULL;
+	}
 	/* A page that cannot be pinned is the caller's fault, whatever GUP said. */
 	pinned = pinned == -ENOMEM || pinned == -EINTR ? pinned : -EFAULT;
 free:

@@ -21,6 +21,7 @@
 
 struct file;
 struct module;
+struct user_struct;
 struct vm_area_struct;
 struct vmbus_mdev_cdev;
 struct vmbus_mdev_device;
@@ -352,7 +353,8 @@ int vmbus_mdev_remove(struct vmbus_mdev_device *mdev);
  * @pages: the pinned pages (FOLL_LONGTERM), from the page holding @uaddr
  *	on; set by the helper, NULL when @len is 0
  * @nr_pages: how many pages @pages holds
- * @mm: the address space charged for them (RLIMIT_MEMLOCK), until unpinned
+ * @user: the user charged for them (RLIMIT_MEMLOCK) until they are
+ *	unpinned; NULL when the caller had CAP_IPC_LOCK
  *
  * The owner's @prepare fills in @uaddr, @len and @write; the helper pins
  * before the owner's @ioctl runs and unpins after it, unless @ioctl took
@@ -364,7 +366,7 @@ struct vmbus_mdev_user_pages {
 	bool write;
 	struct page **pages;
 	unsigned int nr_pages;
-	struct mm_struct *mm;
+	struct user_struct *user;
 };
 
 /**

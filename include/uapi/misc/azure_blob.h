@@ -46,7 +46,8 @@ struct az_blob_request_sync_response {
  * No alignment is required, and the buffers may share pages. Each length
  * is at most 32 MiB and all three together span at most 8192 pages of 4 KiB.
  * Their pages stay pinned while the host has them, charged to the caller's
- * RLIMIT_MEMLOCK (unless it has CAP_IPC_LOCK): beyond it, ENOMEM.
+ * user against RLIMIT_MEMLOCK (unless it has CAP_IPC_LOCK): beyond it,
+ * ENOMEM.
  */
 struct az_blob_request_sync {
 	__u8 guid[16];

@@ -33,12 +33,12 @@
  *   ring_bytes  the ring's size (256 KiB, as the VMBus glue's): a packet
  *            holds ALIGN(descriptor + inline, 8) + 8 bytes until the host
  *            reads it (a held request's stays), and a send that does not
- *            fit gets -EAGAIN
+ *            fit gets -EAGAIN (counted in ring_full)
  *   keep_using  1: a normal removal's close leaves the host holding what it
  *            has not answered (a host that has not let go of the pages)
  *   use_late write 1: the host uses those pages now; each one it finds
  *            unpinned (the driver freed memory the host owned) counts in
- *   used_unpinned
+ *   used_unpinned, and every page it used in used_late
  *
  * The device is bound to the platform driver "azblob_sim", which plays the
  * VMBus-side driver: its probe opens the channel and adds the parent, its
@@ -111,6 +111,7 @@ struct sim {
 	/* The ring: a packet holds its bytes until the host reads it. */
 	u32 ring_bytes;			/* its size; debugfs */
 	u32 ring_used;
+	atomic_t ring_full;		/* sends refused with -EAGAIN */
 	/* Answers go out from a tasklet, as the channel callback runs. */
 	struct list_head done;
 	struct tasklet_struct done_tasklet;
@@ -130,6 +131,7 @@ struct sim {
 	bool keep_using;		/* the host keeps pages after close */
 	struct list_head late;		/* those jobs, under jobs_lock */
 	atomic_t used_unpinned;		/* pages it found unpinned then */
+	atomic_t used_late;		/* pages it used after close */
 };
 
 /*
@@ -323,10 +325,13 @@ static void sim_deliver(struct sim *sim, struct sim_job *job)
 		azblob_complete(job->ap, job->rqst_id, job->c, sizeof(job->c));
 	if (job->fault == SIM_STALE) {
 		spin_lock(&sim->jobs_lock);
-		sim->stale_armed = true;
-		sim->stale_id = job->rqst_id;
-		sim->stale_ap = job->ap;
-		memcpy(sim->stale_c, job->c, sizeof(job->c));
+		/* Never armed across a close: the parent it names goes then. */
+		if (!sim->closed) {
+			sim->stale_armed = true;
+			sim->stale_id = job->rqst_id;
+			sim->stale_ap = job->ap;
+			memcpy(sim->stale_c, job->c, sizeof(job->c));
+		}
 		spin_unlock(&sim->jobs_lock);
 	}
 }
@@ -405,9 +410,18 @@ static void sim_done_tasklet(struct tasklet_struct *t)
 static void sim_stale_work(struct work_struct *work)
 {
 	struct sim *sim = container_of(work, struct sim, stale_work);
+	u8 c[SIM_COMPLETION_SIZE];
+	struct azblob_parent *ap;
+	u64 id;
 
-	azblob_complete(sim->stale_ap, sim->stale_id, sim->stale_c,
-			sizeof(sim->stale_c));
+	/* A snapshot: the tasklet may arm the next one meanwhile. */
+	spin_lock_bh(&sim->jobs_lock);
+	ap = sim->stale_ap;
+	id = sim->stale_id;
+	memcpy(c, sim->stale_c, sizeof(c));
+	spin_unlock_bh(&sim->jobs_lock);
+	/* sim_close() cancels this work before the parent goes. */
+	azblob_complete(ap, id, c, sizeof(c));
 }
 
 /* The transport seam: the bytes vmbus_sendpacket_mpb_desc() would send. */
@@ -445,6 +459,7 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 		ret = -ENODEV;
 	} else if (sim->ring_used + job->ring_len > READ_ONCE(sim->ring_bytes)) {
 		ret = -EAGAIN;	/* the ring is full until the host reads */
+		atomic_inc(&sim->ring_full);
 	} else {
 		unsigned long delay = 0;
 
@@ -511,6 +526,8 @@ static void sim_close(struct sim *sim, bool rescind)
 	tasklet_kill(&sim->done_tasklet);
 	spin_lock_bh(&sim->jobs_lock);
 	sim->ring_used = 0;
+	/* The tasklet may have armed one as it ended: drop it. */
+	sim->stale_armed = false;
 	spin_unlock_bh(&sim->jobs_lock);
 }
 
@@ -535,6 +552,7 @@ static void sim_use_late(struct sim *sim, bool check)
 		for (i = 0; check && i < job->nr_pfns; i++) {
 			struct page *page = pfn_to_page(job->pfns[i] >> shift);
 
+			atomic_inc(&sim->used_late);
 			if (!folio_maybe_dma_pinned(page_folio(page)))
 				atomic_inc(&sim->used_unpinned);
 		}
@@ -786,9 +804,12 @@ static int __init sim_init(void)
 				&sim->bad_requests);
 	debugfs_create_bool("keep_using", 0600, sim->debugfs, &sim->keep_using);
 	debugfs_create_u32("ring_bytes", 0600, sim->debugfs, &sim->ring_bytes);
+	debugfs_create_atomic_t("ring_full", 0400, sim->debugfs, &sim->ring_full);
 	debugfs_create_file("use_late", 0200, sim->debugfs, sim, &use_late_fops);
 	debugfs_create_atomic_t("used_unpinned", 0400, sim->debugfs,
 				&sim->used_unpinned);
+	debugfs_create_atomic_t("used_late", 0400, sim->debugfs,
+				&sim->used_late);
 	return 0;
 
 err_pdev:

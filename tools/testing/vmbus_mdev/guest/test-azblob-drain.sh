@@ -65,6 +65,7 @@ check "its caller gets ENODEV" sh -c "[ $rc -eq 2 ] && grep -q 'No such device' 
 check "its pages are counted as left pinned" [ "$(leaked)" -gt 0 ]
 check "and logged" sh -c "dmesg | sed -n '/$KMARK/,\$p' | grep -q 'still with the host at close'"
 echo 1 >$SIM/use_late
+check "the host used the request's pages after close" [ "$(cat $SIM/used_late)" -gt 0 ]
 check "the host, using them after close, found every page pinned" \
 	[ "$(cat $SIM/used_unpinned)" = 0 ]
 check "they stay pinned: exactly the leaked pages" wait_pins "$((base + $(leaked)))" 10

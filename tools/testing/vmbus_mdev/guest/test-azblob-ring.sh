@@ -36,7 +36,14 @@ b=$!
 check "a second caller is in the engine" wait_until 20 outstanding_at_least 2
 sleep 1
 check "the second caller waits for room, not failed" kill -0 $b
-AZBLOB_NONBLOCK=1 $CLI $NODE put c /tmp/ring.in >/tmp/ring.c 2>&1
+# Not sent and held by the host: its sends were refused for want of room.
+check "the host's ring refused it (ring_full)" [ "$(cat $SIM/ring_full)" -gt 0 ]
+# In the background, bounded: a caller that waited here instead would
+# wait as long as the host keeps the ring full.
+AZBLOB_NONBLOCK=1 $CLI $NODE put c /tmp/ring.in >/tmp/ring.c 2>&1 &
+c=$!
+wait_until 10 not_running $c || { echo "azring: O_NONBLOCK caller still waiting after 10 s"; kill -9 $c; }
+wait $c
 check "an O_NONBLOCK caller gets EAGAIN" grep -q "Resource temporarily unavailable" /tmp/ring.c
 echo normal >$SIM/fault
 echo 1 >$SIM/answer
