@@ -42,6 +42,7 @@ struct ct_arg {
 #define CT_IOC_KEEP	_IOWR('k', 2, struct ct_arg)	/* owner keeps the pages */
 #define CT_IOC_FAIL	_IOWR('k', 3, struct ct_arg)	/* fails: no copy out */
 #define CT_IOC_PIN2	_IOWR('k', 4, struct ct_arg)	/* and address 16 */
+#define CT_IOC_DEFER	_IOWR('k', 5, struct ct_arg)	/* owner keeps, defers */
 
 struct ct {
 	struct vmbus_mdev_cdev *rc;
@@ -61,7 +62,11 @@ struct ct {
 	unsigned int seen_nr_pages;
 	struct page *seen_page;		/* the first; mapped by the test */
 	u8 seen_byte;			/* at the range's first address */
-	struct vmbus_mdev_user_pages kept;	/* CT_IOC_KEEP */
+	struct vmbus_mdev_user_pages kept;	/* CT_IOC_KEEP, CT_IOC_DEFER */
+
+	/* CT_IOC_DEFER: the call, deferred for @defer_timeout, and its pages. */
+	struct vmbus_mdev_cdev_call *deferred;
+	long defer_timeout;
 };
 
 static int ct_open(struct vmbus_mdev_cdev *rc, struct file *file)
@@ -118,8 +123,13 @@ static long ct_ioctl_pages(struct ct *ct, struct vmbus_mdev_cdev_call *call)
 		kunmap_local(v);
 	}
 	a->out = 42;
-	if (call->cmd == CT_IOC_KEEP)
+	if (call->cmd == CT_IOC_KEEP || call->cmd == CT_IOC_DEFER)
 		vmbus_mdev_user_pages_take(&ct->kept, p);
+	if (call->cmd == CT_IOC_DEFER) {
+		vmbus_mdev_cdev_call_defer(call, ct->defer_timeout);
+		WRITE_ONCE(ct->deferred, call);
+		complete(&ct->sleeping);
+	}
 	return call->cmd == CT_IOC_FAIL ? -EIO : 0;
 }
 
@@ -153,7 +163,7 @@ static void ct_revoke(struct vmbus_mdev_cdev *rc)
 
 static const unsigned int ct_cmds[] = {
 	CT_IOC_PING, CT_IOC_SLEEP, CT_IOC_PIN, CT_IOC_KEEP, CT_IOC_FAIL,
-	CT_IOC_PIN2, 0
+	CT_IOC_PIN2, CT_IOC_DEFER, 0
 };
 
 static const struct vmbus_mdev_cdev_ops ct_ops = {
@@ -277,6 +287,17 @@ static int ct_revoker_fn(void *data)
 	complete(&r->started);
 	vmbus_mdev_cdev_revoke(r->ct->rc);
 	r->saw_ioctl_returned = READ_ONCE(r->ct->ioctl_returned);
+	complete(&r->returned);
+	return 0;
+}
+
+/* Revokes once a call is deferred (CT_IOC_DEFER). */
+static int ct_deferred_revoker_fn(void *data)
+{
+	struct ct_revoker *r = data;
+
+	if (wait_for_completion_timeout(&r->ct->sleeping, 10 * HZ))
+		vmbus_mdev_cdev_revoke(r->ct->rc);
 	complete(&r->returned);
 	return 0;
 }
@@ -564,6 +585,162 @@ static void cdev_user_memory_faults(struct kunit *test)
 	ct_close(f);
 }
 
+/*
+ * The owner's side of a device finishing a deferred call: an answer in
+ * the argument, the pages handed back, the result. Any context; here a
+ * thread's or the test's.
+ */
+static void ct_complete_deferred(struct ct *ct, long ret)
+{
+	struct vmbus_mdev_cdev_call *call = xchg(&ct->deferred, NULL);
+	struct ct_arg *a;
+
+	if (!call)
+		return;
+	a = call->buf;
+	a->out = 99;
+	vmbus_mdev_user_pages_take(&call->pins[0], &ct->kept);
+	vmbus_mdev_cdev_call_complete(call, ret);
+}
+
+/* The device: once the call is deferred, and the caller asleep, completes it. */
+struct ct_device {
+	struct ct *ct;
+	struct task_struct *caller;
+	bool caller_asleep;	/* when it completed */
+};
+
+static int ct_device_fn(void *data)
+{
+	struct ct_device *d = data;
+
+	if (wait_for_completion_timeout(&d->ct->sleeping, 10 * HZ)) {
+		d->caller_asleep = ct_wait_not_running(d->caller, 5000);
+		ct_complete_deferred(d->ct, 7);
+	}
+	return 0;
+}
+
+/* Stops a test's thread however the test ends, assertions included. */
+static void ct_stop_thread(void *data)
+{
+	struct task_struct *t = data;
+
+	kthread_stop(t);
+	/* Pairs with the get_task_struct() in ct_start_thread(). */
+	put_task_struct(t);
+}
+
+static void ct_start_thread(struct kunit *test, int (*fn)(void *), void *data,
+			    const char *name)
+{
+	struct task_struct *t = kthread_create(fn, data, "%s", name);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	/* Pinned before it can run and end: ct_stop_thread() waits for it. */
+	get_task_struct(t);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, ct_stop_thread, t), 0);
+	wake_up_process(t);
+}
+
+/* Until @page is unpinned (the helper's worker may do it), for up to 5 s. */
+static bool ct_wait_unpinned(struct page *page)
+{
+	unsigned int i;
+
+	for (i = 0; i < 500 && ct_page_pinned(page); i++)
+		usleep_range(10000, 11000);
+	return !ct_page_pinned(page);
+}
+
+/*
+ * A deferred call: the owner's ioctl returns at once, the caller waits in
+ * the helper until the owner completes it from another thread; it gets the
+ * owner's result and answer, and the pages handed back are unpinned
+ * before the ioctl returns.
+ */
+static void cdev_deferred_call(struct kunit *test)
+{
+	struct ct *ct = test->priv;
+	struct file *f = ct_open_node(test);
+	struct ct_device *d;
+	unsigned long u;
+	struct ct_arg a;
+
+	d = kunit_kzalloc(test, sizeof(*d), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	d->ct = ct;
+	d->caller = current;
+	u = kunit_vm_mmap(test, NULL, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, u, 0, "no user memory for the test");
+	ct->defer_timeout = 10 * HZ;
+	ct_start_thread(test, ct_device_fn, d, "ct_device");
+
+	a = (struct ct_arg){ .addr = u + PAGE_SIZE, .len = 8, .out = 1 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_DEFER, u, &a), 7);
+	KUNIT_EXPECT_TRUE_MSG(test, d->caller_asleep,
+			      "the caller did not wait for the completion");
+	KUNIT_EXPECT_EQ(test, a.out, 99);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(ct->deferred));
+	KUNIT_EXPECT_FALSE_MSG(test, ct_page_pinned(ct->seen_page),
+			       "the pages handed back were not unpinned by the call");
+	ct_close(f);
+}
+
+/*
+ * A caller waiting for a deferred call holds nothing revoke waits for:
+ * revoke ends its wait with -ENODEV (nothing copied out) and returns
+ * while the owner still holds the call. So does the caller's timeout.
+ * The owner completes the call later all the same; its pages are then
+ * unpinned by the helper (a use after free would be KASAN's). That the
+ * wait is outside the read section this cannot tell (revoke wakes it
+ * either way); guest/test-azblob-freeze.sh can: a removal under a caller
+ * frozen while it waits.
+ */
+static void cdev_deferred_call_abandoned(struct kunit *test)
+{
+	struct ct *ct = test->priv;
+	struct file *f = ct_open_node(test);
+	struct ct_revoker *r;
+	unsigned long u;
+	struct ct_arg a;
+
+	u = kunit_vm_mmap(test, NULL, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, u, 0, "no user memory for the test");
+
+	/* The caller's timeout: 20 ms. */
+	ct->defer_timeout = msecs_to_jiffies(20);
+	a = (struct ct_arg){ .addr = u + PAGE_SIZE, .len = 8, .out = 1 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_DEFER, u, &a), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, a.out, 1);
+	KUNIT_EXPECT_TRUE(test, ct_page_pinned(ct->seen_page));
+	ct_complete_deferred(ct, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, ct_wait_unpinned(ct->seen_page),
+			      "a call completed after its caller left kept its pages");
+
+	/* Revoke, from a thread, once the call is deferred. */
+	reinit_completion(&ct->sleeping);
+	ct->defer_timeout = MAX_SCHEDULE_TIMEOUT;
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->ct = ct;
+	init_completion(&r->started);
+	init_completion(&r->returned);
+	ct_start_thread(test, ct_deferred_revoker_fn, r, "ct_revoker");
+	a = (struct ct_arg){ .addr = u + PAGE_SIZE, .len = 8, .out = 1 };
+	KUNIT_EXPECT_EQ(test, ct_user_call(test, f, CT_IOC_DEFER, u, &a), -ENODEV);
+	KUNIT_EXPECT_EQ(test, a.out, 1);
+	KUNIT_EXPECT_TRUE_MSG(test, wait_for_completion_timeout(&r->returned, 5 * HZ),
+			      "revoke waited for a deferred call");
+	KUNIT_EXPECT_NOT_NULL_MSG(test, READ_ONCE(ct->deferred),
+				  "the owner lost its deferred call");
+	ct_complete_deferred(ct, 0);
+	KUNIT_EXPECT_TRUE(test, ct_wait_unpinned(ct->seen_page));
+	ct_close(f);
+}
+
 static struct kunit_case cdev_cases[] = {
 	KUNIT_CASE(cdev_node_and_calls),
 	KUNIT_CASE(cdev_revoke_cuts_open_files),
@@ -573,6 +750,8 @@ static struct kunit_case cdev_cases[] = {
 	KUNIT_CASE(cdev_offers_no_mmap),
 	KUNIT_CASE(cdev_user_memory_by_helper),
 	KUNIT_CASE(cdev_user_memory_faults),
+	KUNIT_CASE(cdev_deferred_call),
+	KUNIT_CASE(cdev_deferred_call_abandoned),
 	{}
 };
 

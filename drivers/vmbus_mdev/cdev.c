@@ -23,11 +23,19 @@
  * (or a VMA linked only after ->mmap returns) inside the section. Each open
  * file gets exactly one release from the owner: at close, or during revoke
  * for files still open then.
+ *
+ * A call that waits for its device is deferred: the owner's ioctl returns
+ * at once and the caller waits in the helper, outside the section, for
+ * the owner's completion (vmbus_mdev_cdev_call_defer()). Holding nothing,
+ * it may be frozen there (system sleep, the cgroup v1 freezer) without
+ * holding up a revoke, which simply ends its wait. The call outlives an
+ * abandoned wait for as long as the owner holds it.
  */
 #include <linux/cdev.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
+#include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
@@ -39,6 +47,7 @@
 #include <linux/srcu.h>
 #include <linux/uaccess.h>
 #include <linux/vmbus_mdev.h>
+#include <linux/workqueue.h>
 
 #include "vmbus_mdev_private.h"
 
@@ -57,6 +66,8 @@ struct vmbus_mdev_cdev {
 	struct mutex files_lock;	/* files, revoked */
 	struct list_head files;
 	bool revoked;
+	spinlock_t deferred_lock;	/* deferred */
+	struct list_head deferred;	/* rc_call: callers waiting in the helper */
 };
 
 /* One open file; the file's private_data. */
@@ -68,7 +79,27 @@ struct vmbus_mdev_cdev_file {
 	bool released;		/* the owner's release ran; under files_lock */
 };
 
+/*
+ * One ioctl: the owner's view, and what the helper needs to let the owner
+ * finish it later. The caller holds a reference, and the owner one from
+ * vmbus_mdev_cdev_call_defer() to vmbus_mdev_cdev_call_complete(): either
+ * may be the last. The argument's copy follows the struct.
+ */
+struct rc_call {
+	struct vmbus_mdev_cdev_call call;
+	struct kref ref;
+	struct work_struct free_work;	/* the last put had pins to give back */
+	wait_queue_head_t wq;		/* the caller, in rc_call_wait() */
+	struct list_head node;		/* in rc->deferred while it waits */
+	long timeout;			/* jiffies; set by defer */
+	bool deferred;			/* only read by the caller's thread */
+	bool done;			/* release: result, buf and pins first */
+	long result;
+};
+
 static dev_t vmbus_mdev_cdev_base;
+/* Unpins what a deferred call still holds when its last put is atomic. */
+static struct workqueue_struct *rc_call_wq;
 static DEFINE_IDA(vmbus_mdev_cdev_minors);
 
 /*
@@ -261,6 +292,18 @@ void vmbus_mdev_user_pages_unpin(struct vmbus_mdev_user_pages *p, bool dirty)
 }
 EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_unpin);
 
+/* Give back the charge of @nr pages rc_pin() made for @p, if it made one. */
+static void rc_uncharge(struct vmbus_mdev_user_pages *p, unsigned long nr)
+{
+	if (!p->user)
+		return;
+	/* Pairs with rc_charge() in rc_pin(). */
+	atomic_long_sub(nr, &p->user->locked_vm);
+	/* Pairs with the get_uid() in rc_pin(). */
+	free_uid(p->user);
+	p->user = NULL;
+}
+
 /**
  * vmbus_mdev_user_pages_forget() - drop pinned pages without unpinning them
  * @p: the range, taken with vmbus_mdev_user_pages_take(); may be empty
@@ -274,13 +317,7 @@ void vmbus_mdev_user_pages_forget(struct vmbus_mdev_user_pages *p)
 {
 	if (!p->pages)
 		return;
-	if (p->user) {
-		/* Pairs with rc_charge() in rc_pin(). */
-		atomic_long_sub(p->nr_pages, &p->user->locked_vm);
-		/* Pairs with the get_uid() in rc_pin(). */
-		free_uid(p->user);
-		p->user = NULL;
-	}
+	rc_uncharge(p, p->nr_pages);
 	kvfree(p->pages);
 	p->pages = NULL;
 	p->nr_pages = 0;
@@ -289,16 +326,19 @@ EXPORT_SYMBOL_GPL(vmbus_mdev_user_pages_forget);
 
 /**
  * vmbus_mdev_user_pages_take() - keep a call's pinned pages beyond the call
- * @to: where the owner keeps them
+ * @to: where the owner keeps them; must hold no pages
  * @from: one of the call's @pins, from the owner's ioctl callback
  *
  * The helper will not unpin @from when the call returns; the owner must,
  * with vmbus_mdev_user_pages_unpin() on @to, for example once the device
- * is done with them.
+ * is done with them, or hand them back into an empty slot of a deferred
+ * call's @pins before it completes it. Any context.
  */
 void vmbus_mdev_user_pages_take(struct vmbus_mdev_user_pages *to,
 				struct vmbus_mdev_user_pages *from)
 {
+	/* Overwriting pinned pages would leak their pins and charge for good. */
+	WARN_ON_ONCE(to->pages);
 	*to = *from;
 	from->pages = NULL;
 	from->nr_pages = 0;
@@ -353,7 +393,7 @@ static int rc_pin(struct vmbus_mdev_user_pages *p)
 		pinned = rc_charge(current_user(), nr);
 		if (pinned)
 			goto free;
-		/* Pairs with free_uid() in vmbus_mdev_user_pages_forget(). */
+		/* Pairs with free_uid() in rc_uncharge(). */
 		p->user = get_uid(current_user());
 	}
 	pinned = pin_user_pages_fast(start, nr, gup, p->pages);
@@ -363,11 +403,7 @@ static int rc_pin(struct vmbus_mdev_user_pages *p)
 	}
 	if (pinned > 0)
 		unpin_user_pages(p->pages, pinned);
-	if (p->user) {
-		atomic_long_sub(nr, &p->user->locked_vm);
-		free_uid(p->user);
-		p->user = NULL;
-	}
+	rc_uncharge(p, nr);
 	/* A page that cannot be pinned is the caller's fault, whatever GUP said. */
 	pinned = pinned == -ENOMEM || pinned == -EINTR ? pinned : -EFAULT;
 free:
@@ -400,33 +436,153 @@ static void rc_unpin_all(struct vmbus_mdev_cdev_call *call)
 		vmbus_mdev_user_pages_unpin(&call->pins[i], call->pins[i].write);
 }
 
-/*
- * One ioctl, in the caller's process context: check the command, copy in,
- * prepare (in the read section), pin, ioctl (in the read section), unpin,
- * copy out. Only the owner's calls hold revoke; everything touching user
- * memory is between and around them.
- */
-static long rc_call(struct file *file, unsigned int cmd, unsigned long arg,
-		    void __user *uarg)
+static void rc_call_free_work(struct work_struct *work)
 {
-	struct vmbus_mdev_cdev_file *rf = to_rf(file);
-	struct vmbus_mdev_cdev_call *call;
-	size_t size = _IOC_SIZE(cmd);
+	struct rc_call *c = container_of(work, struct rc_call, free_work);
+
+	rc_unpin_all(&c->call);
+	kfree(c);
+}
+
+/* The last put may come from the owner's completion, in any context. */
+static void rc_call_release(struct kref *ref)
+{
+	struct rc_call *c = container_of(ref, struct rc_call, ref);
+	unsigned int i;
+
+	for (i = 0; i < min(c->call.nr_pins, VMBUS_MDEV_CDEV_MAX_PINS); i++) {
+		if (c->call.pins[i].pages) {
+			INIT_WORK(&c->free_work, rc_call_free_work);
+			queue_work(rc_call_wq, &c->free_work);
+			return;
+		}
+	}
+	kfree(c);
+}
+
+static void rc_call_put(struct rc_call *c)
+{
+	kref_put(&c->ref, rc_call_release);
+}
+
+/**
+ * vmbus_mdev_cdev_call_defer() - finish a call after the owner's ioctl
+ * @call: the call, in the owner's @ioctl callback
+ * @timeout: how long the caller waits at most, in jiffies;
+ *	MAX_SCHEDULE_TIMEOUT for no limit
+ *
+ * The owner's @ioctl must then return 0, and call
+ * vmbus_mdev_cdev_call_complete() exactly once, from any context, when
+ * the device is done: the call's result is what it passes there. Until
+ * then the caller waits in the helper, outside the node's read section,
+ * killable and freezable. The wait ends early with -ENODEV when the node
+ * is revoked, -ETIMEDOUT after @timeout, or -EINTR for a killed caller;
+ * @call stays valid for the owner all the same, until it completes it.
+ * Pages the owner did not take stay pinned until the call is complete.
+ */
+void vmbus_mdev_cdev_call_defer(struct vmbus_mdev_cdev_call *call, long timeout)
+{
+	struct rc_call *c = container_of(call, struct rc_call, call);
+
+	/* A second defer is a bug; its reference only leaks the call. */
+	WARN_ON_ONCE(c->deferred);
+	c->deferred = true;
+	c->timeout = timeout;
+	/* Pairs with rc_call_put() in vmbus_mdev_cdev_call_complete(). */
+	kref_get(&c->ref);
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_call_defer);
+
+/**
+ * vmbus_mdev_cdev_call_complete() - the device is done with a deferred call
+ * @call: the call given to vmbus_mdev_cdev_call_defer()
+ * @ret: its result: 0 or more copies @call->buf out, like @ioctl's
+ *
+ * Everything written to @call->buf before is what the caller sees. The
+ * owner may hand pinned pages back first, with vmbus_mdev_user_pages_take()
+ * into @call->pins (and @call->nr_pins): the helper then unpins them,
+ * in the caller's context if it is still waiting. Any context; @call may
+ * be freed once this returns.
+ */
+void vmbus_mdev_cdev_call_complete(struct vmbus_mdev_cdev_call *call, long ret)
+{
+	struct rc_call *c = container_of(call, struct rc_call, call);
+
+	/* Only the owner's reference may go here, once. */
+	if (WARN_ON_ONCE(!c->deferred || READ_ONCE(c->done)))
+		return;
+	c->result = ret;
+	/* Pairs with the acquire in rc_call_wait(): result, buf and pins first. */
+	smp_store_release(&c->done, true);
+	wake_up(&c->wq);
+	/* Pairs with the kref_get() in vmbus_mdev_cdev_call_defer(). */
+	rc_call_put(c);
+}
+EXPORT_SYMBOL_GPL(vmbus_mdev_cdev_call_complete);
+
+/*
+ * Wait for a deferred call, in the caller's process context, holding
+ * nothing: not the read section, so a revoke does not wait for us, and
+ * no lock, so that the freezer may freeze us here (hibernation, the
+ * cgroup v1 freezer). A revoke ends the wait through @rc->deferred.
+ */
+static long rc_call_wait(struct vmbus_mdev_cdev *rc, struct rc_call *c)
+{
+	long left = c->timeout;
+	DEFINE_WAIT(wait);
 	long ret;
 
-	ret = rc_call_known(rf, cmd);
-	if (ret)
-		return ret;
-	call = kzalloc(sizeof(*call) + size, GFP_KERNEL);
-	if (!call)
-		return -ENOMEM;
-	call->cmd = cmd;
-	call->arg = arg;
-	call->buf = size ? call + 1 : NULL;
-	if ((_IOC_DIR(cmd) & _IOC_WRITE) && copy_from_user(call->buf, uarg, size)) {
-		ret = -EFAULT;
-		goto out;
+	spin_lock(&rc->deferred_lock);
+	list_add(&c->node, &rc->deferred);
+	spin_unlock(&rc->deferred_lock);
+	for (;;) {
+		prepare_to_wait(&c->wq, &wait, TASK_KILLABLE | TASK_FREEZABLE);
+		/* Pairs with the release in vmbus_mdev_cdev_call_complete(). */
+		if (smp_load_acquire(&c->done)) {
+			ret = c->result;
+			break;
+		}
+		if (READ_ONCE(rc->revoked)) {
+			ret = -ENODEV;
+			break;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (!left) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		left = schedule_timeout(left);
 	}
+	finish_wait(&c->wq, &wait);
+	spin_lock(&rc->deferred_lock);
+	list_del(&c->node);
+	spin_unlock(&rc->deferred_lock);
+	return ret;
+}
+
+/* Wake every caller waiting for a deferred call: the node is revoked. */
+static void rc_wake_deferred(struct vmbus_mdev_cdev *rc)
+{
+	struct rc_call *c;
+
+	spin_lock(&rc->deferred_lock);
+	list_for_each_entry(c, &rc->deferred, node)
+		wake_up(&c->wq);
+	spin_unlock(&rc->deferred_lock);
+}
+
+/*
+ * Prepare (in the read section), pin, ioctl (in the read section), unpin,
+ * and for a deferred call wait (outside it): the owner's part of a call.
+ */
+static long rc_call_owner(struct vmbus_mdev_cdev_file *rf, struct rc_call *c)
+{
+	struct vmbus_mdev_cdev_call *call = &c->call;
+	long ret;
+
 	ret = rc_call_prepare(rf, call);
 	/* prepare says go on (0) or why not: nothing else. */
 	if (WARN_ON_ONCE(ret > 0))
@@ -435,12 +591,58 @@ static long rc_call(struct file *file, unsigned int cmd, unsigned long arg,
 		ret = rc_pin_all(call);
 	if (!ret)
 		ret = rc_call_ioctl(rf, call);
-	rc_unpin_all(call);
+	if (!c->deferred) {
+		rc_unpin_all(call);
+		return ret;
+	}
+	/*
+	 * The owner may be completing the call already, handing pages back:
+	 * @call->pins and @call->buf are touched again only once it is done,
+	 * here or by the last put. Its result is the one it completes with.
+	 */
+	WARN_ON_ONCE(ret);
+	ret = rc_call_wait(rf->rc, c);
+	/* Pairs with the release in vmbus_mdev_cdev_call_complete(). */
+	if (smp_load_acquire(&c->done))
+		rc_unpin_all(call);
+	return ret;
+}
+
+/*
+ * One ioctl, in the caller's process context: check the command, copy in,
+ * the owner's part, copy out. Only the owner's calls hold revoke;
+ * everything touching user memory is between and around them.
+ */
+static long rc_call(struct file *file, unsigned int cmd, unsigned long arg,
+		    void __user *uarg)
+{
+	struct vmbus_mdev_cdev_file *rf = to_rf(file);
+	size_t size = _IOC_SIZE(cmd);
+	struct rc_call *c;
+	long ret;
+
+	ret = rc_call_known(rf, cmd);
+	if (ret)
+		return ret;
+	c = kzalloc(sizeof(*c) + size, GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	kref_init(&c->ref);
+	init_waitqueue_head(&c->wq);
+	c->call.cmd = cmd;
+	c->call.arg = arg;
+	c->call.buf = size ? c + 1 : NULL;
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) &&
+	    copy_from_user(c->call.buf, uarg, size)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = rc_call_owner(rf, c);
 	if (ret >= 0 && (_IOC_DIR(cmd) & _IOC_READ) &&
-	    copy_to_user(uarg, call->buf, size))
+	    copy_to_user(uarg, c->call.buf, size))
 		ret = -EFAULT;
 out:
-	kfree(call);
+	rc_call_put(c);
 	return ret;
 }
 
@@ -542,6 +744,8 @@ vmbus_mdev_cdev_create(struct device *parent,
 	mutex_init(&rc->revoke_lock);
 	mutex_init(&rc->files_lock);
 	INIT_LIST_HEAD(&rc->files);
+	spin_lock_init(&rc->deferred_lock);
+	INIT_LIST_HEAD(&rc->deferred);
 
 	/* From here on rc_dev_release() frees everything. */
 	device_initialize(&rc->dev);
@@ -598,6 +802,8 @@ void vmbus_mdev_cdev_revoke(struct vmbus_mdev_cdev *rc)
 	if (!first)
 		return;
 
+	/* A deferred call's caller sees @revoked: it holds nothing we wait for. */
+	rc_wake_deferred(rc);
 	if (rc->ops->revoke)
 		rc->ops->revoke(rc);
 	synchronize_srcu(&rc->srcu);
@@ -650,21 +856,31 @@ int vmbus_mdev_cdev_init(void)
 {
 	int ret;
 
+	rc_call_wq = alloc_workqueue("vmbus_mdev_call", 0, 0);
+	if (!rc_call_wq)
+		return -ENOMEM;
 	ret = alloc_chrdev_region(&vmbus_mdev_cdev_base, 0,
 				  VMBUS_MDEV_CDEV_MINORS, "vmbus_mdev_node");
 	if (ret)
-		return ret;
+		goto err_wq;
 	vmbus_mdev_node_class = class_create("vmbus_mdev_node");
 	if (IS_ERR(vmbus_mdev_node_class)) {
-		unregister_chrdev_region(vmbus_mdev_cdev_base,
-					 VMBUS_MDEV_CDEV_MINORS);
-		return PTR_ERR(vmbus_mdev_node_class);
+		ret = PTR_ERR(vmbus_mdev_node_class);
+		goto err_region;
 	}
 	return 0;
+
+err_region:
+	unregister_chrdev_region(vmbus_mdev_cdev_base, VMBUS_MDEV_CDEV_MINORS);
+err_wq:
+	destroy_workqueue(rc_call_wq);
+	return ret;
 }
 
 void vmbus_mdev_cdev_exit(void)
 {
+	/* Owners completed their calls before they went: free the last ones. */
+	destroy_workqueue(rc_call_wq);
 	class_destroy(vmbus_mdev_node_class);
 	unregister_chrdev_region(vmbus_mdev_cdev_base, VMBUS_MDEV_CDEV_MINORS);
 	ida_destroy(&vmbus_mdev_cdev_minors);

@@ -379,6 +379,11 @@ struct vmbus_mdev_user_pages {
  *	@arg after @ioctl returned 0 or more, when @cmd has _IOC_READ.
  * @pins: the user ranges to pin, filled in by @prepare
  * @nr_pins: how many of @pins @prepare filled in
+ *
+ * A call that must wait for its device is deferred by the owner's @ioctl
+ * (vmbus_mdev_cdev_call_defer()) and finished later, from any context,
+ * with vmbus_mdev_cdev_call_complete(): the caller then waits in the
+ * helper, outside the section revoke waits for, killable and freezable.
  */
 struct vmbus_mdev_cdev_call {
 	unsigned int cmd;
@@ -402,10 +407,18 @@ struct vmbus_mdev_cdev_call {
  * @ioctl: the ioctl itself, on @call->buf and the pinned pages; may keep
  *	pages beyond the call with vmbus_mdev_user_pages_take(). Optional;
  *	-ENOTTY without it. Also serves 32-bit callers, with the same command
- *	numbers: in_compat_syscall() tells them apart.
+ *	numbers: in_compat_syscall() tells them apart. A call that waits
+ *	for its device should be deferred (vmbus_mdev_cdev_call_defer())
+ *	rather than sleep here: a sleep in a callback holds revoke, and must
+ *	not be freezable. Sleeps that cannot be deferred should be
+ *	interruptible and back out with -ERESTARTNOINTR on any signal (the
+ *	freezer's included), having done nothing: the kernel's signal code
+ *	then restarts the whole system call. A deferred call may complete
+ *	with -ERESTARTNOINTR only from within @ioctl, for the same reason.
  * @revoke: make every call sleeping in the owner return, for example by
  *	waking its wait queues; sleeping calls must also test
- *	vmbus_mdev_cdev_revoked(). Optional.
+ *	vmbus_mdev_cdev_revoked(). Deferred calls need nothing: the helper
+ *	ends their wait itself. Optional.
  *
  * No callback runs after vmbus_mdev_cdev_revoke() has returned, and the
  * helper never reads these ops again: they may go with the owner's module
@@ -438,6 +451,8 @@ void *vmbus_mdev_cdev_file_data(struct file *file);
 void vmbus_mdev_cdev_set_file_data(struct file *file, void *data);
 void vmbus_mdev_user_pages_take(struct vmbus_mdev_user_pages *to,
 				struct vmbus_mdev_user_pages *from);
+void vmbus_mdev_cdev_call_defer(struct vmbus_mdev_cdev_call *call, long timeout);
+void vmbus_mdev_cdev_call_complete(struct vmbus_mdev_cdev_call *call, long ret);
 void vmbus_mdev_user_pages_unpin(struct vmbus_mdev_user_pages *p, bool dirty);
 void vmbus_mdev_user_pages_forget(struct vmbus_mdev_user_pages *p);
 
