@@ -65,10 +65,10 @@ struct azblob_parent {
 
 	/*
 	 * Its lock (IRQ-safe) also guards @dead, @ids_committed, @instances,
-	 * each request's @done and each instance's @inflight and @removed.
+	 * and each instance's @inflight and @removed.
 	 */
 	struct xarray requests;		/* id -> struct azblob_request */
-	bool dead;			/* channel closed: no new requests */
+	bool dead;			/* draining or closed: no new requests */
 	/*
 	 * Ids promised: the quotas of the instances, plus the requests a
 	 * removed instance left in flight. Never above AZBLOB_MAX_REQUESTS.
@@ -111,15 +111,13 @@ struct azblob_request {
 	u64 rqst_id;			/* on the wire: slot and generation */
 	struct azblob_instance *inst;	/* holds a slot of its quota */
 	unsigned long submitted;	/* jiffies */
-	wait_queue_head_t wq;		/* its caller, for done or revocation */
+	/* The caller's deferred call, until azblob_call_finish() takes it. */
+	struct vmbus_mdev_cdev_call *call;
 	struct vmbus_mdev_user_pages pins[AZBLOB_NR_BUFS];	/* owned */
 	struct azblob_wire_buf bufs[AZBLOB_NR_BUFS];	/* views of @pins */
 	struct azblob_packet pkt;
-	bool done;			/* under the requests lock */
 	bool on_wire;			/* maybe in the ring: the host's to use */
 	bool leak_pins;			/* the host may still own the pages */
-	int error;
-	struct azblob_answer answer;
 };
 
 struct azblob_parent *azblob_parent_add(struct device *dev,
@@ -127,6 +125,8 @@ struct azblob_parent *azblob_parent_add(struct device *dev,
 					void *transport_priv);
 bool azblob_parent_drain(struct azblob_parent *ap, bool wait);
 void azblob_parent_remove(struct azblob_parent *ap, bool host_done);
+int azblob_parent_suspend(struct azblob_parent *ap);
+void azblob_parent_resume(struct azblob_parent *ap);
 void azblob_complete(struct azblob_parent *ap, u64 rqst_id,
 		     const void *payload, u32 len);
 void azblob_ring_space(struct azblob_parent *ap);
@@ -140,6 +140,7 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 extern atomic_long_t azblob_leaked_pages;
 void azblob_fail_all(struct azblob_parent *ap, int error, bool host_done);
 bool azblob_stop_and_drain(struct azblob_parent *ap, unsigned long timeout);
+void azblob_restart(struct azblob_parent *ap);
 void azblob_wake_instance(struct azblob_instance *inst);
 
 /* azblob_debugfs.c */

@@ -45,6 +45,7 @@ static int counters_show(struct seq_file *m, void *unused)
 		   atomic_read(&ap->malformed_completions));
 	xa_lock_irq(&ap->requests);
 	seq_printf(m, "ids_committed %u\n", ap->ids_committed);
+	seq_printf(m, "accepting %d\n", !ap->dead);
 	xa_unlock_irq(&ap->requests);
 	return 0;
 }

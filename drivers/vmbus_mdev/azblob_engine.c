@@ -7,6 +7,12 @@
  * request belongs to the engine, not to the caller's stack: the caller
  * and the engine each hold a reference, and the pages stay pinned until
  * the host answers or the channel is closed, even if the caller is gone.
+ *
+ * The caller waits for the answer in the node's helper, not here: the
+ * ioctl defers its call (vmbus_mdev_cdev_call_defer()), and the answer
+ * completes it. The only sleeps here come before the request is sent
+ * (for a slot of the quota, for room in the ring); any signal ends them,
+ * the freezer's included, and the ioctl restarts from scratch.
  */
 #include <linux/cred.h>
 #include <linux/fs.h>
@@ -79,71 +85,28 @@ static bool azblob_slot_try(struct azblob_instance *inst,
 }
 
 /*
- * Every sleep of a caller: until @cond(@arg), @timeout jiffies
- * (MAX_SCHEDULE_TIMEOUT: no limit) or a fatal signal. Process context,
- * the caller's, inside the node's SRCU read section. Not freezable: a
- * task frozen here (by the cgroup freezer, say) would hold the section,
- * and with it every revoke and removal, until it is thawed.
- * A sleeper's /proc/PID/wchan is this function (the kernel skips only its
- * own scheduler functions there, not a module's).
+ * A full quota makes the caller wait for one of its own requests to
+ * finish; other instances never take its slots.
  *
- * Return: the jiffies left (at least 1) once @cond is true, 0 on
- * timeout, -ERESTARTSYS on a fatal signal.
- */
-static long azblob_sleep(wait_queue_head_t *wq, bool (*cond)(void *arg),
-			 void *arg, long timeout)
-{
-	DEFINE_WAIT(wait);
-	long left = timeout;
-
-	for (;;) {
-		prepare_to_wait(wq, &wait, TASK_KILLABLE);
-		if (cond(arg)) {
-			left = max(left, 1L);
-			break;
-		}
-		if (fatal_signal_pending(current)) {
-			left = -ERESTARTSYS;
-			break;
-		}
-		if (!left)
-			break;
-		left = schedule_timeout(left);
-	}
-	finish_wait(wq, &wait);
-	return left;
-}
-
-struct azblob_slot_wait {
-	struct azblob_instance *inst;
-	struct vmbus_mdev_cdev *rc;
-	int ret;
-};
-
-static bool azblob_slot_cond(void *arg)
-{
-	struct azblob_slot_wait *w = arg;
-
-	return azblob_slot_try(w->inst, w->rc, &w->ret);
-}
-
-/*
- * A full quota makes the caller wait (killable) for one of its own
- * requests to finish; other instances never take its slots.
+ * This sleep, like the one for ring space, is in the node's read section,
+ * before anything was sent: so any signal, the freezer's fake one
+ * included, backs out, and the ioctl restarts once the signal is handled
+ * (-ERESTARTNOINTR never reaches user space). Never frozen in here, where
+ * it would hold every revoke and removal of the node until thawed.
  */
 static int azblob_slot_get(struct azblob_instance *inst,
 			   struct vmbus_mdev_cdev *rc, bool nonblock)
 {
-	struct azblob_slot_wait w = { .inst = inst, .rc = rc };
-	long left;
+	int ret;
 
-	if (azblob_slot_try(inst, rc, &w.ret))
-		return w.ret;
+	if (azblob_slot_try(inst, rc, &ret))
+		return ret;
 	if (nonblock)
 		return -EAGAIN;
-	left = azblob_sleep(&inst->slot_wq, azblob_slot_cond, &w,
-			    MAX_SCHEDULE_TIMEOUT);
-	return left < 0 ? left : w.ret;
+	if (wait_event_interruptible(inst->slot_wq,
+				     azblob_slot_try(inst, rc, &ret)))
+		return -ERESTARTNOINTR;
+	return ret;
 }
 
 static void azblob_request_free(struct azblob_request *req)
@@ -199,6 +162,32 @@ static void azblob_request_put_caller(struct azblob_request *req)
 	kref_put(&req->ref, azblob_request_release_now);
 }
 
+/*
+ * Complete the caller's call, once: with the host's answer, or @error.
+ * The pages go back to the helper with it, to be unpinned in the caller's
+ * context, unless the host may still use them. Any context.
+ */
+static void azblob_call_finish(struct azblob_request *req, int error,
+			       const struct azblob_answer *answer)
+{
+	struct vmbus_mdev_cdev_call *call = xchg(&req->call, NULL);
+	struct az_blob_request_sync *r;
+	unsigned int i;
+
+	if (!call)
+		return;
+	r = call->buf;
+	if (!error) {
+		r->response.status = answer->status;
+		r->response.response_len = answer->response_len;
+	}
+	for (i = 0; i < AZBLOB_NR_BUFS && !req->leak_pins; i++) {
+		vmbus_mdev_user_pages_take(&call->pins[i], &req->pins[i]);
+		req->bufs[i].pages = NULL;
+	}
+	vmbus_mdev_cdev_call_complete(call, error);
+}
+
 /* Finish a request taken out of the id table; drops the engine's reference. */
 static void azblob_finish(struct azblob_request *req, int error,
 			  const struct azblob_answer *answer)
@@ -207,15 +196,10 @@ static void azblob_finish(struct azblob_request *req, int error,
 	unsigned long flags;
 
 	xa_lock_irqsave(&ap->requests, flags);
-	req->error = error;
-	if (answer)
-		req->answer = *answer;
-	/* Pairs with the acquire in azblob_done(): error and answer first. */
-	smp_store_release(&req->done, true);
 	azblob_slot_put_locked(req->inst);
 	xa_unlock_irqrestore(&ap->requests, flags);
 	/* Our reference keeps the request and its instance here until now. */
-	wake_up(&req->wq);
+	azblob_call_finish(req, error, answer);
 	wake_up_all(&req->inst->slot_wq);
 	azblob_request_put(req);
 	/* A drain waits for the table to empty; the parent outlives it. */
@@ -324,6 +308,19 @@ bool azblob_stop_and_drain(struct azblob_parent *ap, unsigned long timeout)
 }
 
 /**
+ * azblob_restart() - take new requests again after azblob_stop_and_drain()
+ * @ap: the channel, drained and open
+ *
+ * Only for a channel that stays: a suspend that is over, or that failed.
+ */
+void azblob_restart(struct azblob_parent *ap)
+{
+	xa_lock_irq(&ap->requests);
+	ap->dead = false;
+	xa_unlock_irq(&ap->requests);
+}
+
+/**
  * azblob_fail_all() - fail every outstanding request of a channel
  * @ap: the channel, already closed
  * @error: what the waiters get, normally -ENODEV
@@ -357,26 +354,18 @@ void azblob_fail_all(struct azblob_parent *ap, int error, bool host_done)
 }
 
 /**
- * azblob_wake_instance() - wake every caller of an instance
+ * azblob_wake_instance() - wake every caller of an instance sleeping here
  * @inst: the instance, whose node was just revoked
  *
- * Its callers recheck vmbus_mdev_cdev_revoked() and return -ENODEV; their
- * requests stay with the engine. A caller not yet asleep has entered its
- * request in the table before it checks, so it sees the revocation.
+ * Callers waiting for a slot or for ring space recheck
+ * vmbus_mdev_cdev_revoked() and return -ENODEV. Callers waiting for an
+ * answer wait in the helper, which ends their wait itself; their requests
+ * stay with the engine.
  */
 void azblob_wake_instance(struct azblob_instance *inst)
 {
-	struct azblob_parent *ap = inst->ap;
-	struct azblob_request *req;
-	unsigned long index;
-
-	xa_lock_irq(&ap->requests);
-	xa_for_each(&ap->requests, index, req)
-		if (req->inst == inst)
-			wake_up(&req->wq);
-	xa_unlock_irq(&ap->requests);
 	wake_up_all(&inst->slot_wq);
-	wake_up_all(&ap->ring_wq);
+	wake_up_all(&inst->ap->ring_wq);
 }
 
 /* The ioctl's rules, in the order the uapi documents them. */
@@ -436,24 +425,17 @@ void azblob_ring_space(struct azblob_parent *ap)
 }
 EXPORT_SYMBOL_GPL(azblob_ring_space);
 
-struct azblob_ring_wait {
-	struct azblob_parent *ap;
-	struct vmbus_mdev_cdev *rc;
-	int seq;
-};
-
 /* Room may have come, or the wait must end. */
-static bool azblob_ring_moved(void *arg)
+static bool azblob_ring_moved(struct azblob_parent *ap,
+			      struct vmbus_mdev_cdev *rc, int seq)
 {
-	struct azblob_ring_wait *w = arg;
-
-	return atomic_read(&w->ap->ring_seq) != w->seq ||
-	       READ_ONCE(w->ap->dead) || vmbus_mdev_cdev_revoked(w->rc);
+	return atomic_read(&ap->ring_seq) != seq || READ_ONCE(ap->dead) ||
+	       vmbus_mdev_cdev_revoked(rc);
 }
 
 /*
  * Send; a full ring (-EAGAIN from the transport) is not an error for a
- * blocking caller, who waits (killable) for room: woken by
+ * blocking caller, who waits for room: woken by
  * azblob_ring_space(), and retrying every 10 ms all the same, as a host
  * need not say when it has read. The request is in the id table all the
  * while, so a removal's drain waits for it: it stops at @ap->dead.
@@ -462,12 +444,10 @@ static int azblob_send(struct azblob_request *req, struct vmbus_mdev_cdev *rc,
 		       bool nonblock)
 {
 	struct azblob_parent *ap = req->ap;
-	struct azblob_ring_wait w = { .ap = ap, .rc = rc };
-	long left;
-	int ret;
+	int ret, seq;
 
 	for (;;) {
-		w.seq = atomic_read(&ap->ring_seq);
+		seq = atomic_read(&ap->ring_seq);
 		/*
 		 * From the moment it may be in the ring, the host may use its
 		 * pages: azblob_fail_all() must not unpin them then. A send
@@ -482,10 +462,11 @@ static int azblob_send(struct azblob_request *req, struct vmbus_mdev_cdev *rc,
 			WRITE_ONCE(req->on_wire, false);
 		if (ret != -EAGAIN || nonblock)
 			return ret;
-		left = azblob_sleep(&ap->ring_wq, azblob_ring_moved, &w,
-				    msecs_to_jiffies(10));
-		if (left < 0)
-			return left;
+		/* As in azblob_slot_get(): any signal backs out, to restart. */
+		if (wait_event_interruptible_timeout(ap->ring_wq,
+						     azblob_ring_moved(ap, rc, seq),
+						     msecs_to_jiffies(10)) < 0)
+			return -ERESTARTNOINTR;
 		if (READ_ONCE(ap->dead) || vmbus_mdev_cdev_revoked(rc))
 			return -ENODEV;
 	}
@@ -579,37 +560,13 @@ int azblob_ioctl_prepare(struct file *file, struct vmbus_mdev_cdev_call *call)
 	return 0;
 }
 
-/* Whether the request finished; its error and answer are then readable. */
-static bool azblob_done(struct azblob_request *req)
+/* How long the caller waits for the host: its timeout, and some grace. */
+static long azblob_wait_jiffies(u32 timeout_ms)
 {
-	/* Pairs with the release in azblob_finish(). */
-	return smp_load_acquire(&req->done);
-}
-
-struct azblob_done_wait {
-	struct azblob_request *req;
-	struct vmbus_mdev_cdev *rc;
-};
-
-static bool azblob_done_cond(void *arg)
-{
-	struct azblob_done_wait *w = arg;
-
-	return azblob_done(w->req) || vmbus_mdev_cdev_revoked(w->rc);
-}
-
-/* Wait for the host, the caller's timeout, a fatal signal or revocation. */
-static long azblob_wait(struct vmbus_mdev_cdev *rc, struct azblob_request *req,
-			u32 timeout_ms)
-{
-	struct azblob_done_wait w = { .req = req, .rc = rc };
-	long left = MAX_SCHEDULE_TIMEOUT;
-
-	if (timeout_ms)
-		left = msecs_to_jiffies(min_t(u64, UINT_MAX, (u64)timeout_ms +
-					      AZBLOB_TIMEOUT_GRACE_MS));
-	left = azblob_sleep(&req->wq, azblob_done_cond, &w, left);
-	return left < 0 ? left : left ? 0 : -ETIMEDOUT;
+	if (!timeout_ms)
+		return MAX_SCHEDULE_TIMEOUT;
+	return msecs_to_jiffies(min_t(u64, UINT_MAX, (u64)timeout_ms +
+				      AZBLOB_TIMEOUT_GRACE_MS));
 }
 
 /**
@@ -619,10 +576,14 @@ static long azblob_wait(struct vmbus_mdev_cdev *rc, struct azblob_request *req,
  * @call: the call that azblob_ioctl_prepare() accepted, its pages pinned
  *
  * Process context, in the node's read section: touches no user memory.
- * The host's answer goes into @call->buf, which the helper copies out.
+ * Once it has a slot, the call is deferred: the host's answer (or the
+ * request's failure) completes it, into @call->buf, which the helper
+ * copies out. A caller that stops waiting leaves the request to the
+ * engine: its pages stay pinned until the host answers or the channel
+ * closes.
  *
- * Return: 0 when the host answered (its status is in the response), or a
- * negative errno; see include/uapi/misc/azure_blob.h for the rules.
+ * Return: 0 once deferred, or a negative errno; see
+ * include/uapi/misc/azure_blob.h for the rules.
  */
 long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 			  struct vmbus_mdev_cdev_call *call)
@@ -636,7 +597,6 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 	if (!req)
 		return -ENOMEM;
 	kref_init(&req->ref);		/* ours */
-	init_waitqueue_head(&req->wq);
 	req->ap = inst->ap;
 	kref_get(&inst->ref);
 	req->inst = inst;
@@ -647,26 +607,13 @@ long azblob_ioctl_request(struct azblob_instance *inst, struct file *file,
 		goto out;
 	req->submitted = jiffies;
 
+	/* From here on the call's result is what azblob_call_finish() gives. */
+	vmbus_mdev_cdev_call_defer(call, azblob_wait_jiffies(r->timeout));
+	req->call = call;
 	ret = azblob_submit(req, rc, r, file->f_flags & O_NONBLOCK);
 	if (ret)
-		goto out;
-
-	/*
-	 * A caller that stops waiting leaves the request to the engine: its
-	 * pages stay pinned until the host answers or the channel closes.
-	 */
-	ret = azblob_wait(rc, req, r->timeout);
-	if (ret)
-		goto out;
-	if (!azblob_done(req)) {
-		ret = -ENODEV;
-		goto out;
-	}
-	ret = req->error;
-	if (!ret) {
-		r->response.status = req->answer.status;
-		r->response.response_len = req->answer.response_len;
-	}
+		azblob_call_finish(req, ret, NULL);
+	ret = 0;
 out:
 	azblob_request_put_caller(req);
 	return ret;

@@ -160,7 +160,7 @@ EXPORT_SYMBOL_GPL(azblob_parent_add);
 static unsigned int drain_timeout_ms = 10000;
 module_param(drain_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(drain_timeout_ms,
-		 "how long a normal removal of a channel waits for the host's answers (ms)");
+		 "how long a normal removal, or a hibernation, of a channel waits for the host's answers (ms)");
 
 /**
  * azblob_parent_drain() - first step of a channel's removal
@@ -180,6 +180,43 @@ bool azblob_parent_drain(struct azblob_parent *ap, bool wait)
 	return azblob_stop_and_drain(ap, timeout ?: !!wait);
 }
 EXPORT_SYMBOL_GPL(azblob_parent_drain);
+
+/**
+ * azblob_parent_suspend() - quiesce a channel before the system sleeps
+ * @ap: the parent from azblob_parent_add(), its channel still working
+ *
+ * From the transport's suspend (for VMBus: hibernation), with user
+ * space frozen: a caller waiting for an answer is frozen in the helper,
+ * one waiting for a slot has backed out to restart. Drains as a removal
+ * does (drain_timeout_ms), but keeps the instances: once it returns 0 the
+ * transport closes the channel, and azblob_parent_resume() reopens the
+ * parent after it has reopened the channel. Process context.
+ *
+ * Return: 0, or -EBUSY when the host still holds requests after the
+ * drain: the parent then works on as before and the system must not
+ * sleep, as the host may still write their pages.
+ */
+int azblob_parent_suspend(struct azblob_parent *ap)
+{
+	if (azblob_parent_drain(ap, true))
+		return 0;
+	dev_warn(ap->dev, "the host still holds requests: not suspending\n");
+	azblob_parent_resume(ap);
+	return -EBUSY;
+}
+EXPORT_SYMBOL_GPL(azblob_parent_suspend);
+
+/**
+ * azblob_parent_resume() - take requests again after azblob_parent_suspend()
+ * @ap: the parent, its channel open again
+ *
+ * Process context.
+ */
+void azblob_parent_resume(struct azblob_parent *ap)
+{
+	azblob_restart(ap);
+}
+EXPORT_SYMBOL_GPL(azblob_parent_resume);
 
 /**
  * azblob_parent_remove() - take a channel's instances away

@@ -15,6 +15,9 @@
  * unregisters the device itself, so nothing of this module is left on a
  * channel once the driver is unbound.
  *
+ * Hibernation drains the same way, then closes the channel and keeps the
+ * instances; resume reopens it. Callers frozen meanwhile carry on.
+ *
  * Not supported in isolated (SNP, TDX) guests: the host would need bounce
  * buffers to reach user pages there, so probe refuses.
  */
@@ -94,13 +97,34 @@ static void azblob_vmbus_callback(void *context)
 		azblob_ring_space(ap);
 }
 
-/* Stop sending, then close: the host no longer touches guest memory. */
+static int azblob_vmbus_open(struct azblob_vmbus *av)
+{
+	int ret;
+
+	ret = vmbus_open(av->hdev->channel, AZBLOB_SEND_RING_SIZE,
+			 AZBLOB_RECV_RING_SIZE, NULL, 0, azblob_vmbus_callback, av);
+	if (ret)
+		return ret;
+	down_write(&av->close_sem);
+	av->closed = false;
+	up_write(&av->close_sem);
+	return 0;
+}
+
+/*
+ * Stop sending, then close: the host no longer touches guest memory. A
+ * channel a failed resume left closed is not closed again.
+ */
 static void azblob_vmbus_close(struct azblob_vmbus *av)
 {
+	bool was_closed;
+
 	down_write(&av->close_sem);
+	was_closed = av->closed;
 	av->closed = true;
 	up_write(&av->close_sem);
-	vmbus_close(av->hdev->channel);
+	if (!was_closed)
+		vmbus_close(av->hdev->channel);
 }
 
 static int azblob_vmbus_probe(struct hv_device *hdev,
@@ -119,6 +143,7 @@ static int azblob_vmbus_probe(struct hv_device *hdev,
 		return -ENOMEM;
 	av->hdev = hdev;
 	init_rwsem(&av->close_sem);
+	av->closed = true;
 	hv_set_drvdata(hdev, av);
 
 	/*
@@ -128,8 +153,7 @@ static int azblob_vmbus_probe(struct hv_device *hdev,
 	 * carry a generation, and the engine checks every one it gets back.
 	 */
 
-	ret = vmbus_open(hdev->channel, AZBLOB_SEND_RING_SIZE,
-			 AZBLOB_RECV_RING_SIZE, NULL, 0, azblob_vmbus_callback, av);
+	ret = azblob_vmbus_open(av);
 	if (ret)
 		goto err_free;
 
@@ -172,6 +196,51 @@ static void azblob_vmbus_remove(struct hv_device *hdev)
 	kfree(av);
 }
 
+/*
+ * Hibernation (freeze and poweroff; VMBus has no suspend to RAM), user
+ * space frozen: drain and close, as storvsc does; the parent and its
+ * instances stay. Process context, from the VMBus core's noirq callbacks:
+ * the VMBus interrupt still delivers completions, and the device is not
+ * locked. A rescind's removal could then run alongside, as for every VMBus
+ * driver (the VMBus core stops taking rescinds only after its children
+ * are suspended): if the channel is rescinded already, there is nothing
+ * to drain or close.
+ */
+static int azblob_vmbus_suspend(struct hv_device *hdev)
+{
+	struct azblob_vmbus *av = hv_get_drvdata(hdev);
+	int ret;
+
+	if (READ_ONCE(hdev->channel->rescind))
+		return 0;
+	ret = azblob_parent_suspend(av->ap);
+	if (ret)
+		return ret;
+	azblob_vmbus_close(av);
+	return 0;
+}
+
+/*
+ * Thaw and restore: the host has offered the channel again; reopen it. If
+ * that fails the parent refuses requests (-ENODEV) until a later resume
+ * reopens it or the driver is unbound. Process context, from the VMBus
+ * core's noirq callbacks.
+ */
+static int azblob_vmbus_resume(struct hv_device *hdev)
+{
+	struct azblob_vmbus *av = hv_get_drvdata(hdev);
+	int ret;
+
+	ret = azblob_vmbus_open(av);
+	if (ret) {
+		dev_err(&hdev->device, "cannot reopen the channel after resume: %d\n",
+			ret);
+		return ret;
+	}
+	azblob_parent_resume(av->ap);
+	return 0;
+}
+
 static const struct hv_vmbus_device_id azblob_vmbus_ids[] = {
 	{ AZBLOB_VMBUS_GUID },
 	{ }
@@ -183,6 +252,8 @@ static struct hv_driver azblob_vmbus_driver = {
 	.id_table = azblob_vmbus_ids,
 	.probe = azblob_vmbus_probe,
 	.remove = azblob_vmbus_remove,
+	.suspend = azblob_vmbus_suspend,
+	.resume = azblob_vmbus_resume,
 	.driver = {
 		.probe_type = PROBE_PREFER_ASYNCHRONOUS,
 	},

@@ -9,8 +9,12 @@
  * 2021 clients may leave it uninitialised.
  *
  * Each instance may have a number of requests in flight set by its type
- * (its quota). At the quota the ioctl waits, killably, for one of them to
- * finish, or fails with EAGAIN if the node was opened O_NONBLOCK.
+ * (its quota). At the quota the ioctl waits for one of them to finish, or
+ * fails with EAGAIN if the node was opened O_NONBLOCK. A signal that
+ * arrives while it waits for a slot (or for room in the channel's ring)
+ * restarts the ioctl once handled, whatever SA_RESTART says: nothing was
+ * sent yet. The wait for the host's answer ends only on a fatal signal,
+ * the timeout, or the node's removal.
  */
 #ifndef _UAPI_MISC_AZURE_BLOB_H
 #define _UAPI_MISC_AZURE_BLOB_H

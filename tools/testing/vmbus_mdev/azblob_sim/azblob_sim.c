@@ -39,10 +39,14 @@
  *   use_late write 1: the host uses those pages now; each one it finds
  *            unpinned (the driver freed memory the host owned) counts in
  *   used_unpinned, and every page it used in used_late
+ *   sleep    "suspend" or "resume": the driver's system sleep callbacks,
+ *            as the PM core's device phase calls them; a suspend that
+ *            closed the channel counts in suspends
  *
  * The device is bound to the platform driver "azblob_sim", which plays the
  * VMBus-side driver: its probe opens the channel and adds the parent, its
- * remove closes it the way the VMBus driver's remove does, so
+ * remove closes it the way the VMBus driver's remove does, its suspend
+ * and resume drain, close and reopen it as the VMBus driver's do, so
  *   echo azblob_sim.0 > /sys/bus/platform/drivers/azblob_sim/unbind
  * and .../bind exercise driver unbind and rebind.
  */
@@ -120,6 +124,7 @@ struct sim {
 	struct rw_semaphore store_lock;
 	struct list_head blobs;
 	atomic_t bad_requests;		/* refused: see sim_request_valid() */
+	atomic_t suspends;		/* channel closed by a suspend */
 
 	/* "stale": the last answer, sent again once the next request came */
 	struct work_struct stale_work;
@@ -757,10 +762,91 @@ static void sim_remove(struct platform_device *pdev)
 	mutex_unlock(&sim->offer_lock);
 }
 
+/*
+ * System sleep, as the VMBus driver's suspend and resume do it: drain
+ * while the channel works, close, and later reopen, keeping the parent.
+ * A failed drain fails the suspend with -EBUSY and leaves the channel
+ * open. They are this platform driver's PM ops, so a real system sleep
+ * calls them too, in the normal device phase (VMBus calls its drivers in
+ * the noirq phase). Process context, the device locked.
+ */
+static int sim_suspend(struct device *dev)
+{
+	struct sim *sim = the_sim;
+	int ret = 0;
+
+	mutex_lock(&sim->offer_lock);
+	if (sim->ap) {
+		ret = azblob_parent_suspend(sim->ap);
+		if (!ret) {
+			sim_close(sim, false);
+			atomic_inc(&sim->suspends);
+		}
+	}
+	mutex_unlock(&sim->offer_lock);
+	return ret;
+}
+
+static int sim_resume(struct device *dev)
+{
+	struct sim *sim = the_sim;
+
+	mutex_lock(&sim->offer_lock);
+	if (sim->ap) {
+		spin_lock_bh(&sim->jobs_lock);
+		sim->closed = false;
+		spin_unlock_bh(&sim->jobs_lock);
+		azblob_parent_resume(sim->ap);
+	}
+	mutex_unlock(&sim->offer_lock);
+	return 0;
+}
+
+static DEFINE_SIMPLE_DEV_PM_OPS(sim_pm_ops, sim_suspend, sim_resume);
+
+/*
+ * "suspend" or "resume": run the driver's own callback as the PM core's
+ * device phase would, the device locked. The VM cannot run that phase
+ * itself: its host share (virtio-9p) does not come back from it.
+ */
+static ssize_t sleep_write(struct file *file, const char __user *ubuf,
+			   size_t len, loff_t *ppos)
+{
+	struct sim *sim = file->private_data;
+	struct device *dev = &sim->pdev->dev;
+	char buf[16];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	device_lock(dev);
+	if (!dev->driver)
+		ret = -ENODEV;
+	else if (sysfs_streq(buf, "suspend"))
+		ret = sim_suspend(dev);
+	else if (sysfs_streq(buf, "resume"))
+		ret = sim_resume(dev);
+	else
+		ret = -EINVAL;
+	device_unlock(dev);
+	return ret ?: len;
+}
+
+static const struct file_operations sleep_fops = {
+	.open = simple_open,
+	.write = sleep_write,
+};
+
 static struct platform_driver sim_driver = {
 	.probe = sim_probe,
 	.remove = sim_remove,
-	.driver.name = "azblob_sim",
+	.driver = {
+		.name = "azblob_sim",
+		.pm = pm_sleep_ptr(&sim_pm_ops),
+	},
 };
 
 static int __init sim_init(void)
@@ -806,6 +892,8 @@ static int __init sim_init(void)
 	debugfs_create_u32("ring_bytes", 0600, sim->debugfs, &sim->ring_bytes);
 	debugfs_create_atomic_t("ring_full", 0400, sim->debugfs, &sim->ring_full);
 	debugfs_create_file("use_late", 0200, sim->debugfs, sim, &use_late_fops);
+	debugfs_create_file("sleep", 0200, sim->debugfs, sim, &sleep_fops);
+	debugfs_create_atomic_t("suspends", 0400, sim->debugfs, &sim->suspends);
 	debugfs_create_atomic_t("used_unpinned", 0400, sim->debugfs,
 				&sim->used_unpinned);
 	debugfs_create_atomic_t("used_late", 0400, sim->debugfs,

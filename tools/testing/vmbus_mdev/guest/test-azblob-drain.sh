@@ -27,17 +27,24 @@ check "load azblob_sim" insmod "$VMTEST_MODDIR/azblob_sim.ko" || exit 1
 outstanding() { tail -n +2 $DBG/azblob_sim.0/outstanding 2>/dev/null | wc -l; }
 one_outstanding() { [ "$(outstanding)" -ge 1 ]; }
 leaked() { cat $DBG/leaked_pages; }
+draining() { grep -qx "accepting 0" $DBG/azblob_sim.0/counters 2>/dev/null; }
 echo hello >/tmp/drain.in
 base=$(pins)
 
-# 1. The host answers within the drain: the request succeeds.
+# 1. The host answers within the drain: the request succeeds. The host
+# answers only once the drain has begun (the parent stopped accepting
+# requests), so a removal that did not wait would have closed already.
 expect "create" ok $AB/create $UA
 echo 5000 >$DRAIN
-echo "delay 1500" >$SIM/fault
+echo never >$SIM/fault
 $CLI $NODE put slow /tmp/drain.in >/tmp/drain.1 2>&1 &
 client=$!
 check "a request is with the host" wait_until 20 one_outstanding
+(wait_until 20 draining && echo 1 >$SIM/answer) &
+answerer=$!
 check "unbind the VMBus-side driver with it in flight" sh -c "echo azblob_sim.0 >$PDRV/unbind"
+wait $answerer
+check "the host answered during the drain" [ $? -eq 0 ]
 wait $client
 rc=$?
 cat /tmp/drain.1

@@ -152,15 +152,14 @@ echo never >$SIM/fault
 AZBLOB_TIMEOUT_MS=0 $FLOOD $NA small 32 3600 >/tmp/flood-a 2>&1 &
 flood=$!
 check "never-answering host: A holds 32" wait_inflight $UA 32 30
-# The caller waits for a slot in azblob_slot_get(), for its request's
-# completion in azblob_wait(); both sleep in azblob_sleep(). Its
-# /proc/PID/wchan (the first caller of schedule() outside the core
-# kernel's scheduler) is azblob_sleep, or the engine function the
-# compiler inlined it into at that call: it says "asleep in one of the
-# engine's waits", not which. What tells the two apart is the request: a
-# caller waiting for its completion has one in the id table (submitted
-# before the wait); one waiting for a slot has none: A's table holds
-# exactly the 32 of the flood, and its in-flight count stays 32.
+# The caller waits for a slot in azblob_slot_get(), in the engine; one
+# waiting for its request's answer waits in the node's helper
+# (rc_call_wait, in vmbus_mdev). Its /proc/PID/wchan (the first caller
+# of schedule() outside the core kernel's scheduler) is the engine
+# function the wait was inlined into: azblob_*. The request tells the
+# same: a caller waiting for its answer has one in the id table; one
+# waiting for a slot has none: A's table holds exactly the 32 of the
+# flood, and its in-flight count stays 32.
 AZBLOB_TIMEOUT_MS=0 $CLI $NA get small >/dev/null 2>&1 &
 extra=$!
 waits_for_slot() {
