@@ -30,7 +30,7 @@
  *            request that "never" held back so far
  *   bad_requests  requests the host refused as malformed (wrong version or
  *            operation, a buffer beyond the page list); answered with 400
- *   ring_bytes  the ring's size (256 KiB, as the VMBus glue's): a packet
+ *   ring_bytes  the ring's size (at most 256 KiB, as the VMBus glue's): a packet
  *            holds ALIGN(descriptor + inline, 8) + 8 bytes until the host
  *            reads it (a held request's stays), and a send that does not
  *            fit gets -EAGAIN (counted in ring_full)
@@ -51,6 +51,7 @@
  * and .../bind exercise driver unbind and rebind.
  */
 #include <linux/debugfs.h>
+#include <linux/genalloc.h>
 #include <linux/highmem.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
@@ -125,6 +126,8 @@ struct sim {
 	struct list_head blobs;
 	atomic_t bad_requests;		/* refused: see sim_request_valid() */
 	atomic_t suspends;		/* channel closed by a suspend */
+	struct gen_pool *pool;		/* the jobs: see sim_job_alloc() */
+	void *pool_mem;
 
 	/* "stale": the last answer, sent again once the next request came */
 	struct work_struct stale_work;
@@ -197,9 +200,37 @@ struct sim_job {
 	u32 ring_len;			/* bytes in the ring until read */
 	u8 c[SIM_COMPLETION_SIZE];	/* the answer, for the tasklet */
 	struct sim_request req;
+	size_t size;			/* in sim->pool */
 	u32 nr_pfns;
 	u64 pfns[];		/* Hyper-V PFNs, 4 KiB each */
 };
+
+/*
+ * The host's copy of what is in the ring, set aside at load: writing to
+ * a ring neither sleeps nor allocates, so neither does the send. Four
+ * times the largest ring holds every job a full ring of the smallest
+ * packets makes (a job is at most about three times its packet) and
+ * those answered but not yet delivered; a send that finds no room here
+ * sees a full ring.
+ */
+#define SIM_RING_MAX	(256 * 1024)
+#define SIM_POOL_BYTES	(4 * SIM_RING_MAX)
+
+static struct sim_job *sim_job_alloc(struct sim *sim, size_t size)
+{
+	struct sim_job *job = (void *)gen_pool_alloc(sim->pool, size);
+
+	if (job) {
+		memset(job, 0, sizeof(*job));
+		job->size = size;
+	}
+	return job;
+}
+
+static void sim_job_free(struct sim *sim, struct sim_job *job)
+{
+	gen_pool_free(sim->pool, (unsigned long)job, job->size);
+}
 
 static struct sim *the_sim;
 
@@ -407,7 +438,7 @@ static void sim_done_tasklet(struct tasklet_struct *t)
 	list_for_each_entry_safe(job, tmp, &done, node) {
 		if (!closed)
 			sim_deliver(sim, job);
-		kfree(job);
+		sim_job_free(sim, job);
 	}
 }
 
@@ -443,10 +474,12 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 	    desc->range.offset || desc->range.len != nr_pfns * SIM_HV_PAGE ||
 	    req_len != SIM_INLINE_SIZE)
 		return -EINVAL;
-	/* Never sleeps, as writing to the ring does not. */
-	job = kmalloc(struct_size(job, pfns, nr_pfns), GFP_ATOMIC);
-	if (!job)
-		return -ENOMEM;
+	/* Never sleeps nor allocates, as writing to the ring does neither. */
+	job = sim_job_alloc(sim, struct_size(job, pfns, nr_pfns));
+	if (!job) {
+		atomic_inc(&sim->ring_full);
+		return -EAGAIN;
+	}
 	/* The packet in the ring: descriptor, inline part, 8 bytes of indices. */
 	job->ring_len = ALIGN(desc_size + req_len, 8) + 8;
 	INIT_DELAYED_WORK(&job->work, sim_work);
@@ -462,7 +495,8 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 	spin_lock_bh(&sim->jobs_lock);
 	if (sim->closed) {
 		ret = -ENODEV;
-	} else if (sim->ring_used + job->ring_len > READ_ONCE(sim->ring_bytes)) {
+	} else if (sim->ring_used + job->ring_len >
+		   min(READ_ONCE(sim->ring_bytes), SIM_RING_MAX)) {
 		ret = -EAGAIN;	/* the ring is full until the host reads */
 		atomic_inc(&sim->ring_full);
 	} else {
@@ -483,7 +517,7 @@ static int sim_send(struct azblob_parent *ap, struct vmbus_packet_mpb_array *des
 	}
 	spin_unlock_bh(&sim->jobs_lock);
 	if (ret)
-		kfree(job);
+		sim_job_free(sim, job);
 	return ret;
 }
 
@@ -522,7 +556,7 @@ static void sim_close(struct sim *sim, bool rescind)
 			list_add_tail(&job->node, &sim->late);
 			spin_unlock_bh(&sim->jobs_lock);
 		} else {
-			kfree(job);
+			sim_job_free(sim, job);
 		}
 	}
 	/* Jobs that took themselves off the list are running: let them end. */
@@ -561,7 +595,7 @@ static void sim_use_late(struct sim *sim, bool check)
 			if (!folio_maybe_dma_pinned(page_folio(page)))
 				atomic_inc(&sim->used_unpinned);
 		}
-		kfree(job);
+		sim_job_free(sim, job);
 	}
 }
 
@@ -865,13 +899,18 @@ static int __init sim_init(void)
 	INIT_LIST_HEAD(&sim->late);
 	INIT_LIST_HEAD(&sim->done);
 	tasklet_setup(&sim->done_tasklet, sim_done_tasklet);
-	sim->ring_bytes = 256 * 1024;
+	sim->ring_bytes = SIM_RING_MAX;
 	INIT_WORK(&sim->stale_work, sim_stale_work);
+	ret = -ENOMEM;
+	sim->pool_mem = kvmalloc(SIM_POOL_BYTES, GFP_KERNEL);
+	sim->pool = gen_pool_create(ilog2(sizeof(u64)), NUMA_NO_NODE);
+	if (!sim->pool_mem || !sim->pool ||
+	    gen_pool_add(sim->pool, (unsigned long)sim->pool_mem,
+			 SIM_POOL_BYTES, NUMA_NO_NODE))
+		goto err_pool;
 	sim->wq = alloc_workqueue("azblob_sim", WQ_UNBOUND, 0);
-	if (!sim->wq) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
+	if (!sim->wq)
+		goto err_pool;
 	sim->pdev = platform_device_register_simple("azblob_sim", 0, NULL, 0);
 	if (IS_ERR(sim->pdev)) {
 		ret = PTR_ERR(sim->pdev);
@@ -904,7 +943,10 @@ err_pdev:
 	platform_device_unregister(sim->pdev);
 err_wq:
 	destroy_workqueue(sim->wq);
-err_free:
+err_pool:
+	if (sim->pool)
+		gen_pool_destroy(sim->pool);
+	kvfree(sim->pool_mem);
 	kfree(sim);
 	return ret;
 }
@@ -921,6 +963,9 @@ static void __exit sim_exit(void)
 	platform_device_unregister(sim->pdev);
 	list_for_each_entry_safe(b, tmp, &sim->blobs, node)
 		sim_drop(b);
+	/* Every job is freed by now; a leak would stop here (BUG). */
+	gen_pool_destroy(sim->pool);
+	kvfree(sim->pool_mem);
 	mutex_destroy(&sim->offer_lock);
 	kfree(sim);
 }
