@@ -433,16 +433,27 @@ static bool azblob_ring_moved(struct azblob_parent *ap,
 	       vmbus_mdev_cdev_revoked(rc);
 }
 
+/* How long the caller waits for the host: its timeout, and some grace. */
+static long azblob_wait_jiffies(u32 timeout_ms)
+{
+	if (!timeout_ms)
+		return MAX_SCHEDULE_TIMEOUT;
+	return msecs_to_jiffies(min_t(u64, UINT_MAX, (u64)timeout_ms +
+				      AZBLOB_TIMEOUT_GRACE_MS));
+}
+
 /*
  * Send; a full ring (-EAGAIN from the transport) is not an error for a
  * blocking caller, who waits for room: woken by
  * azblob_ring_space(), and retrying every 10 ms all the same, as a host
- * need not say when it has read. The request is in the id table all the
+ * need not say when it has read. A caller with a timeout waits no longer
+ * than for an answer (-ETIMEDOUT). The request is in the id table all the
  * while, so a removal's drain waits for it: it stops at @ap->dead.
  */
 static int azblob_send(struct azblob_request *req, struct vmbus_mdev_cdev *rc,
-		       bool nonblock)
+		       bool nonblock, u32 timeout_ms)
 {
+	unsigned long deadline = jiffies + azblob_wait_jiffies(timeout_ms);
 	struct azblob_parent *ap = req->ap;
 	int ret, seq;
 
@@ -469,6 +480,8 @@ static int azblob_send(struct azblob_request *req, struct vmbus_mdev_cdev *rc,
 			return -ERESTARTNOINTR;
 		if (READ_ONCE(ap->dead) || vmbus_mdev_cdev_revoked(rc))
 			return -ENODEV;
+		if (timeout_ms && time_after_eq(jiffies, deadline))
+			return -ETIMEDOUT;
 	}
 }
 
@@ -510,7 +523,7 @@ static int azblob_submit(struct azblob_request *req, struct vmbus_mdev_cdev *rc,
 		goto put_slot;
 	}
 
-	ret = azblob_send(req, rc, nonblock);
+	ret = azblob_send(req, rc, nonblock, r->timeout);
 	/*
 	 * Unless a channel close already failed it (and freed its slot, which
 	 * another request may hold by now), take it back.
@@ -558,15 +571,6 @@ int azblob_ioctl_prepare(struct file *file, struct vmbus_mdev_cdev_call *call)
 		.uaddr = r->response_buffer, .len = r->response_len, .write = true };
 	call->nr_pins = AZBLOB_NR_BUFS;
 	return 0;
-}
-
-/* How long the caller waits for the host: its timeout, and some grace. */
-static long azblob_wait_jiffies(u32 timeout_ms)
-{
-	if (!timeout_ms)
-		return MAX_SCHEDULE_TIMEOUT;
-	return msecs_to_jiffies(min_t(u64, UINT_MAX, (u64)timeout_ms +
-				      AZBLOB_TIMEOUT_GRACE_MS));
 }
 
 /**

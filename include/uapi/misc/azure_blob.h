@@ -35,7 +35,9 @@ struct az_blob_request_sync_response {
 /**
  * struct az_blob_request_sync - one request, sent and waited for
  * @guid: transaction id chosen by the caller, passed to the host as is
- * @timeout: milliseconds to wait for the host; 0 waits without a limit
+ * @timeout: milliseconds to wait for the host (for room in the channel's
+ *	ring, and then for the answer, each; the driver adds a grace of 1 s);
+ *	0 waits without a limit
  * @request_len: bytes of the request in @request_buffer; not 0
  * @response_len: size of @response_buffer; not 0
  * @data_len: size of @data_buffer; may be 0

@@ -3,8 +3,9 @@
 #
 # A full ring is not an error for a blocking caller: the simulated host's
 # ring is made to hold one request, which it keeps unread; a second
-# caller waits for room (and gets its answer once the host reads), and an
-# O_NONBLOCK caller gets EAGAIN at once.
+# caller waits for room (and gets its answer once the host reads), an
+# O_NONBLOCK caller gets EAGAIN at once, and one with a timeout gets
+# ETIMEDOUT once it has passed.
 
 prefix=azring
 . /vmtest/vfio-lib.sh
@@ -45,6 +46,13 @@ c=$!
 wait_until 10 not_running $c || { echo "azring: O_NONBLOCK caller still waiting after 10 s"; kill -9 $c; }
 wait $c
 check "an O_NONBLOCK caller gets EAGAIN" grep -q "Resource temporarily unavailable" /tmp/ring.c
+# A caller with a timeout waits for room no longer than for an answer:
+# 300 ms and the grace of 1 s.
+AZBLOB_TIMEOUT_MS=300 $CLI $NODE put d /tmp/ring.in >/tmp/ring.d 2>&1 &
+d=$!
+wait_until 10 not_running $d || { echo "azring: caller with a timeout still waiting after 10 s"; kill -9 $d; }
+wait $d
+check "a caller with a timeout gets ETIMEDOUT on a full ring" grep -q "Connection timed out" /tmp/ring.d
 echo normal >$SIM/fault
 echo 1 >$SIM/answer
 # reap PID: its exit status, once it ended (killed after 20 s)
