@@ -75,7 +75,8 @@ AZBLOB_TIMEOUT_MS=500 $CLI $NODE get small >/dev/null 2>/tmp/err
 t=$(sed -n 's/.*(after \([0-9]*\) ms).*/\1/p' /tmp/err)
 check "never-answering host: ETIMEDOUT" grep -q "Connection timed out" /tmp/err
 echo "azfault: timeout 500 ms: the ioctl returned after $t ms (grace 1000 ms)"
-# The wait is wait_event_killable_timeout() of 500 + 1000 ms (msecs_to_jiffies
+# The wait is the node helper's deferred-call wait, a schedule_timeout()
+# of 500 + 1000 ms (msecs_to_jiffies
 # rounds up; the sleep can end up to a jiffy early), so 1400 is safe from
 # below. The bounds
 # are set by what they must catch, not by this machine's speed: a wait

@@ -3,7 +3,7 @@
 #
 # Azure Blob fair sharing of one channel: two types with different
 # in-flight quotas drawn from one pool of 1024 request ids, a saturated
-# instance that does not delay another, a killable wait for a slot,
+# instance that does not delay another, a wait for a slot that kill -9 ends,
 # O_NONBLOCK giving EAGAIN, and ids of abandoned requests that stay
 # committed until the host lets go of them.
 
@@ -130,7 +130,7 @@ check "A's threads all served, none failed" \
 	grep -qx "azblob-flood: [1-9][0-9]* ok, 0 failed" /tmp/flood-a
 check "A drains to 0 in flight" wait_inflight $UA 0 10
 
-# A full quota waits (killable) or says EAGAIN --------------------------
+# A full quota waits (a signal backs it out) or says EAGAIN -------------
 # The reference for "at once" below: a whole request the host answers at
 # once, the slowest of 3, measured now, in this run.
 echo normal >$SIM/fault
