@@ -70,6 +70,14 @@ else
 	result "kernel-doc on every exported symbol" fail
 fi
 
+# The rule by which the nested guest is booted again, on recorded consoles.
+while read -r ok name; do
+	case "$ok" in
+	ok) result "$name" ok ;;
+	*) result "${name#ok }" fail ;;
+	esac
+done < <("$T/test-tcg-crash.sh" || echo "not ok test-tcg-crash.sh exited non-zero")
+
 # The test VM ----------------------------------------------------------
 build_progs || { result "user-space test programs build" fail; summary; }
 build_nested || { result "nested guest initramfs build" fail; summary; }
@@ -105,10 +113,10 @@ rm -f "$log.ktap"
 	--timeout 3600 --idle-timeout 900 --mem 3072 >/dev/null
 vm_result $? "test VM: guest tests, clean console (no splat, no leak)" "$log"
 
-# The real-guest test, in a VM on Debian's stock kernel: QEMU inside a
-# debug-kernel VM boots its own guest in 200 to 350 s and, now and then,
-# runs it into an early-boot crash (TCG inside TCG); on the stock kernel
-# it boots in about 100 s and has not crashed.
+# The real-guest test, in a VM on Debian's stock kernel: QEMU inside the
+# VM boots its own guest in about 100 s (200 to 350 s inside the debug
+# kernel) and, now and then, TCG inside TCG mis-executes the nested kernel
+# where it patches its own text; that one crash is retried (tcg-crash.sh).
 qlog=$BUILD/check-qemu.log
 rm -f "$qlog.ktap"
 "$T/run-vm.sh" --kernel "/boot/vmlinuz-$(stock_kver)" --modules "$BUILD/stock" \

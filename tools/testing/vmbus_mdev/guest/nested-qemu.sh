@@ -35,7 +35,7 @@ boot_nested() {
 	qemu=$!
 	# Boot and the data test: about 100 s under TCG, 250 s when the
 	# outer kernel is the debug kernel. loglevel=7: the console shows
-	# the enumeration of the card, which early_tcg_crash() looks for.
+	# the enumeration of the card, which tcg_crash() looks for.
 	n=0
 	while ! grep -q "NESTED-READY" $console && kill -0 $qemu 2>/dev/null &&
 		[ $n -lt 700 ]; do
@@ -43,53 +43,21 @@ boot_nested() {
 		n=$((n + 1))
 	done
 }
-# TCG running inside TCG now and then mis-executes the nested kernel's
-# early boot (seen: a general protection fault in text_poke_early(), a
-# NULL fetch under start_kernel(), before any driver runs; once twice in
-# a row). Such a boot says nothing about the card, and is the one case in
-# which the nested guest boots again (up to twice more, and logged). It is
-# matched narrowly (early_tcg_crash): the boot's first kernel report is
-# the oops of a panic; the kernel had not yet enumerated our card when it
-# came; and that oops's own trace, outside any interrupt, has a frame of
-# start_kernel() or text_poke_early(). Any other report fails the run:
-# the console of the boot that counts is printed with the prefix
-# "nested| ", which the host scans like its own. A retried boot's console
-# goes to the results file as KTAP diagnostics, out of the scan.
-early_tcg_crash() {
-	local first end card panic c=/tmp/nested-console.clean
-
-	tr -d '\r' <$console >$c
-
-	grep -q NESTED $c && return 1
-	# The panic of an oops that killed the boot CPU's only task.
-	panic=$(grep -nE "Kernel panic - not syncing: (Attempted to kill the idle task!|Fatal exception)$" \
-		$c | head -1 | cut -d: -f1)
-	first=$(grep -naE -f /etc/vmtest/report-patterns $c | head -1 | cut -d: -f1)
-	[ -n "$panic" ] && [ -n "$first" ] || return 1
-	# That first report is an oops, not a warning.
-	sed -n "${first}p" $c | grep -qE "Oops|BUG:|general protection fault" || return 1
-	card=$(grep -n "\[4348:3253\]" $c | head -1 | cut -d: -f1)
-	[ -z "$card" ] || [ "$card" -gt "$panic" ] || return 1
-	# The first report's oops, up to its end marker or the panic.
-	end=$(sed -n "$first,\$p" $c | grep -n -e "---\[ end trace" -e "Kernel panic" |
-		head -1 | cut -d: -f1)
-	[ -n "$end" ] || return 1
-	end=$((first + end - 1))
-	sed -n "$first,${end}p" $c >/tmp/oops
-	# Nothing else reported between that oops and the panic.
-	[ "$end" -ge $((panic - 1)) ] ||
-		! sed -n "$((end + 1)),$((panic - 1))p" $c | grep -qE -f /etc/vmtest/report-patterns ||
-		return 1
-	! grep -qE "<IRQ>|do_idle" /tmp/oops || return 1
-	grep -qE "(start_kernel|text_poke_early)\+0x" /tmp/oops
-}
+# A boot that ended in the emulator's own crash (tcg_crash, in
+# tcg-crash.sh, which says what is matched and why) says nothing about the
+# card, and is the one case in which the nested guest boots again (up to
+# twice more, and logged). Any other report fails the run: the console of
+# the boot that counts is printed with the prefix "nested| ", which the
+# host scans like its own. A retried boot's console goes to the results
+# file as KTAP diagnostics, out of the scan.
+. /vmtest/tcg-crash.sh
 boot_nested
 retries=2
-while [ $retries -gt 0 ] && early_tcg_crash; do
-	echo "qemu: the nested kernel crashed in early boot with the known TCG signature," \
-		"before our card was enumerated; booting again ($retries retries left)," \
+while [ $retries -gt 0 ] && tcg_crash $console; do
+	echo "qemu: the nested kernel crashed with the known TCG signature;" \
+		"booting again ($retries retries left)," \
 		"its console is in the results"
-	ktap_diag "nested-retried: the known TCG early-boot crash; its console:"
+	ktap_diag "nested-retried: the known TCG crash; its console:"
 	while IFS= read -r line; do
 		ktap_diag "nested-retried| $line"
 	done <$console
