@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (once) the debug test kernel from Debian's linux-source-6.12 with
-# x86_64_defconfig plus kernel.config, and print the build directory.
+# the fixes in kernel-patches/ applied, x86_64_defconfig plus
+# kernel.config, and print the build directory.
 #
 # The result is cached under ${XDG_CACHE_HOME:-~/.cache}/vmbus_mdev/, keyed
-# by the fragment, the source package version and RECIPE below, so a second
-# run returns at once. Bump RECIPE when the build steps themselves change.
+# by the fragment, the patches, the source package version and RECIPE
+# below, so a second run returns at once. Bump RECIPE when the build steps
+# themselves change. The extracted source is patched in place and records
+# which patches it has (.patched); another set extracts it again.
 
 set -euo pipefail
 
@@ -20,7 +23,11 @@ log() { echo "build-kernel: $*" >&2; }
 
 [ -r "$tarball" ] || { log "$tarball missing (install linux-source-6.12)"; exit 1; }
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-key=$( { cat "$fragment"; echo "$srcver"; echo "recipe $RECIPE"; } | sha256sum | cut -c1-16)
+patches=$(ls "$here"/kernel-patches/*.patch 2>/dev/null | sort || true)
+# shellcheck disable=SC2086
+pkey=$(cat /dev/null $patches | sha256sum | cut -c1-16)
+key=$( { cat "$fragment"; echo "$srcver"; echo "recipe $RECIPE"; echo "patches $pkey"; } |
+	sha256sum | cut -c1-16)
 src=$cache/src-$srcver
 out=$cache/kernel-$key
 
@@ -31,11 +38,16 @@ if [ -e "$out/.done" ]; then
 fi
 
 mkdir -p "$cache"
-if [ ! -e "$src/.extracted" ]; then
+if [ ! -e "$src/.extracted" ] || [ "$(cat "$src/.patched" 2>/dev/null)" != "$pkey" ]; then
 	log "extracting $tarball"
 	rm -rf "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
 	tar -C "$src.tmp" --strip-components=1 -xf "$tarball"
+	for p in $patches; do
+		log "applying kernel-patches/$(basename "$p")"
+		patch -d "$src.tmp" -p1 --batch --forward --quiet <"$p"
+	done
+	echo "$pkey" >"$src.tmp/.patched"
 	touch "$src.tmp/.extracted"
 	mv "$src.tmp" "$src"
 fi
