@@ -23,9 +23,10 @@ log() { echo "build-kernel: $*" >&2; }
 
 [ -r "$tarball" ] || { log "$tarball missing (install linux-source-6.12)"; exit 1; }
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-patches=$(ls "$here"/kernel-patches/*.patch 2>/dev/null | sort || true)
-# shellcheck disable=SC2086
-pkey=$(cat /dev/null $patches | sha256sum | cut -c1-16)
+shopt -s nullglob
+patches=("$here"/kernel-patches/*.patch)	# in order: the glob sorts
+shopt -u nullglob
+pkey=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-16)
 key=$( { cat "$fragment"; echo "$srcver"; echo "recipe $RECIPE"; echo "patches $pkey"; } |
 	sha256sum | cut -c1-16)
 src=$cache/src-$srcver
@@ -43,9 +44,9 @@ if [ ! -e "$src/.extracted" ] || [ "$(cat "$src/.patched" 2>/dev/null)" != "$pke
 	rm -rf "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
 	tar -C "$src.tmp" --strip-components=1 -xf "$tarball"
-	for p in $patches; do
+	for p in "${patches[@]}"; do
 		log "applying kernel-patches/$(basename "$p")"
-		patch -d "$src.tmp" -p1 --batch --forward --quiet <"$p"
+		patch -d "$src.tmp" -p1 --batch --forward --fuzz=0 --quiet <"$p"
 	done
 	echo "$pkey" >"$src.tmp/.patched"
 	touch "$src.tmp/.extracted"

@@ -34,11 +34,15 @@ oops='/^\[   97\.273414\] Oops/'
 trace_end='/^\[   97\.606009\]  <\/TASK>/'
 
 expect match "the recorded IRET fault in do_sync_core() under text_poke_bp_batch()" ''
-expect match "the same, with CRLF line ends" 's/$/\r/'
+expect match "the same, with LF line ends (the recording has CRLF)" 's/\r$//'
 expect match "a fault in text_poke_early() (seen in an earlier run)" \
-	"$oops,${trace_end}s/text_poke_bp_batch/text_poke_early/; $oops,${trace_end}s/do_sync_core/memcpy/g; $oops,${trace_end}s/text_poke_finish/apply_alternatives/"
+	"$oops,${trace_end}s/text_poke_bp_batch/text_poke_early/; $oops,${trace_end}s/do_sync_core/text_poke_early/g; $oops,${trace_end}s/text_poke_finish/apply_alternatives/"
 expect reject "the same oops in a driver's code, not in text patching" \
 	"$oops,${trace_end}s/do_sync_core/serial8250_do_startup/g; $oops,${trace_end}s/text_poke_[a-z_]*/uart_startup/; $oops,${trace_end}s/arch_jump_label_transform_apply/tty_port_open/"
+expect reject "an oops in a driver, with only a stale '? ' patching frame left" \
+	"$oops,${trace_end}s/RIP: 0010:do_sync_core/RIP: 0010:serial8250_do_startup/; $oops,${trace_end}s/\] \( *\)text_poke_[a-z_]*/] \1uart_startup/; $oops,${trace_end}s/arch_jump_label_transform_apply/tty_port_open/"
+expect reject "a fault in do_sync_core() with no sure patching frame" \
+	"$oops,${trace_end}s/\] \( *\)text_poke_[a-z_]*/] \1uart_startup/"
 expect reject "the recorded oops, but in an interrupt" \
 	"$oops,${trace_end}s/<TASK>/<IRQ>/"
 expect reject "the recorded oops, but in the idle loop" \

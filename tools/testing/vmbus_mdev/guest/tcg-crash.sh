@@ -19,10 +19,12 @@
 #    not a lockdep or KASAN report) whose end comes with nothing else
 #    reported before that panic;
 #  - the oops is outside any interrupt and not in the idle loop;
-#  - its trace has a frame of the kernel patching or serializing its own
-#    text (text_poke*, do_sync_core, apply_alternatives), which no device
-#    takes part in; or, if our card ([4348:3253]) had not been enumerated
-#    before the panic, a frame of start_kernel().
+#  - the fault is in the kernel patching or serializing its own text (RIP
+#    in text_poke*, do_sync_core or apply_alternatives), which no device
+#    takes part in, under a patching frame the unwinder is sure of (not a
+#    "? " guess: a stale stack word of an earlier patch proves nothing);
+#    or, if our card ([4348:3253]) had not been enumerated before the
+#    panic, the trace has a sure frame of start_kernel().
 # Anything else, the same oops in a driver included, is a failure.
 
 tcg_crash() {
@@ -32,7 +34,7 @@ tcg_crash() {
 	tr -d '\r' <"$con" >$c
 	tcg_crash_match $c "$pat" $o
 	r=$?
-	rm -f $c $o
+	rm -f $c $o $o.sure
 	return $r
 }
 
@@ -54,8 +56,13 @@ tcg_crash_match() {
 		! sed -n "$((end + 1)),$((panic - 1))p" $c | grep -qE -f "$pat" ||
 		return 1
 	! grep -qE "<IRQ>|<NMI>|do_idle" $o || return 1
-	grep -qE " (text_poke[a-z_]*|do_sync_core|apply_alternatives)\+0x" $o && return 0
+	# Frames the unwinder is sure of ("? " marks a stale stack word).
+	grep -vE "\] +\? " $o >$o.sure
+	if grep -qE "RIP: [0-9a-f]{4}:(text_poke[a-z_]*|do_sync_core|apply_alternatives)\+0x" $o; then
+		grep -qE "\] +(text_poke[a-z_]*|apply_alternatives)\+0x" $o.sure
+		return
+	fi
 	card=$(grep -n "\[4348:3253\]" $c | head -1 | cut -d: -f1)
 	[ -z "$card" ] || [ "$card" -gt "$panic" ] || return 1
-	grep -qE " start_kernel\+0x" $o
+	grep -qE "\] +start_kernel\+0x" $o.sure
 }

@@ -7,6 +7,8 @@
  *   vfio-client SYSFSDEV hold READYFILE [SECONDS]
  *		open the device, create READYFILE, wait for the request
  *		eventfd (a "remove" asking us to let go), then close
+ *   vfio-client SYSFSDEV faults        each use of the device under the
+ *		kernel's fault injection (see faults() below)
  *
  * Prints "vfio-client: ok NAME" or "vfio-client: FAIL NAME: why" per check.
  */
@@ -16,6 +18,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,8 @@
 #include <linux/pci_regs.h>
 #include <linux/serial_reg.h>
 #include <linux/vfio.h>
+
+#include "fail-nth.h"
 
 #define REGION_OFFSET(i)	((uint64_t)(i) << 40)
 
@@ -59,41 +64,81 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Container, group and device fds from the device's sysfs directory. */
-static void vdev_open(struct vdev *v, const char *sysfsdev)
+/*
+ * Container, group and device fds from the device's sysfs directory; 0,
+ * or -errno with @what naming the step that failed and nothing left open.
+ */
+static int vdev_try_open(struct vdev *v, const char *sysfsdev,
+			 const char **what)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[PATH_MAX], link[PATH_MAX], name[PATH_MAX];
 	ssize_t n;
+	int err;
 
+	v->container = -1;
+	v->group = -1;
+	v->fd = -1;
 	snprintf(path, sizeof(path), "%s/iommu_group", sysfsdev);
+	*what = "iommu_group link";
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
-		die("iommu_group link");
+		goto fail;
 	link[n] = 0;
 	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(link));
 	snprintf(name, sizeof(name), "%s", sysfsdev);
 
+	*what = "open /dev/vfio/vfio";
 	v->container = open("/dev/vfio/vfio", O_RDWR);
 	if (v->container < 0)
-		die("open /dev/vfio/vfio");
+		goto fail;
+	*what = "VFIO API version";
+	errno = EPROTO;
 	if (ioctl(v->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
-		die("VFIO API version");
-	if (!ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU))
-		die("type1 IOMMU support");
+		goto fail;
+	*what = "type1 IOMMU support";
+	errno = EPROTO;
+	if (ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) <= 0)
+		goto fail;
+	*what = "open the group";
 	v->group = open(path, O_RDWR);
 	if (v->group < 0)
-		die(path);
-	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status) ||
-	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE))
-		die("group not viable");
+		goto fail;
+	*what = "group not viable";
+	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &status))
+		goto fail;
+	errno = EPROTO;
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		goto fail;
+	*what = "VFIO_GROUP_SET_CONTAINER";
 	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
-		die("VFIO_GROUP_SET_CONTAINER");
+		goto fail;
+	*what = "VFIO_SET_IOMMU";
 	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU))
-		die("VFIO_SET_IOMMU");
+		goto fail;
+	*what = "VFIO_GROUP_GET_DEVICE_FD";
 	v->fd = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, basename(name));
 	if (v->fd < 0)
-		die("VFIO_GROUP_GET_DEVICE_FD");
+		goto fail;
+	return 0;
+fail:
+	err = errno;
+	if (v->group >= 0)
+		close(v->group);
+	if (v->container >= 0)
+		close(v->container);
+	return -err;
+}
+
+static void vdev_open(struct vdev *v, const char *sysfsdev)
+{
+	const char *what;
+	int ret = vdev_try_open(v, sysfsdev, &what);
+
+	if (ret) {
+		errno = -ret;
+		die(what);
+	}
 }
 
 static void vdev_close(struct vdev *v)
@@ -509,19 +554,213 @@ static int hold(struct vdev *v, const char *ready, int seconds)
 	return failures ? 1 : 0;
 }
 
+/*
+ * faults: each use of the device below with its 1st, 2nd, ... fault
+ * point failed in turn (fail-nth.h: failslab, fail_page_alloc and
+ * fail_usercopy, as the test script has set them), until a run reaches
+ * no armed point. A use that failed must have failed with ENOMEM or
+ * EFAULT and succeed when repeated; each success is undone. A run that
+ * reaches no armed point ends the sweep only the third time in a row (the
+ * count can vary with state shared with other tasks). One result per use;
+ * its fault points and failures on a line of their own. A use must have
+ * a fault point, except reset and close: neither allocates nor copies, and
+ * what points they have belong to the debug kernel (KASAN's stack depot,
+ * say), come and go, and must simply do no harm.
+ */
+struct fault_use {
+	const char *name;
+	void (*prepare)(struct vdev *v);	/* outside the window, or NULL */
+	int (*use)(struct vdev *v);		/* 0 or -errno */
+	int (*undo)(struct vdev *v);		/* after a success, or NULL */
+	bool any;				/* may have no fault point */
+};
+
+static const char *fault_dev;
+static int fault_efd = -1;
+
+static int neg_errno(int ok)
+{
+	return ok ? 0 : -errno;
+}
+
+static void use_open_prepare(struct vdev *v)
+{
+	vdev_close(v);
+}
+
+static int use_open(struct vdev *v)
+{
+	const char *what;
+
+	return vdev_try_open(v, fault_dev, &what);
+}
+
+static int use_region_info(struct vdev *v)
+{
+	struct vfio_region_info reg = {
+		.argsz = sizeof(reg), .index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+
+	return neg_errno(!ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &reg));
+}
+
+static int use_config_read(struct vdev *v)
+{
+	uint32_t id;
+	off_t off = REGION_OFFSET(VFIO_PCI_CONFIG_REGION_INDEX);
+
+	return neg_errno(pread(v->fd, &id, 4, off) == 4);
+}
+
+static int use_bar_write(struct vdev *v)
+{
+	uint8_t val = 0x5a;
+
+	return neg_errno(!uart_rw(v, 0, UART_SCR, &val, 1));
+}
+
+static int use_intx(struct vdev *v)
+{
+	return neg_errno(!set_irq_eventfd(v, VFIO_PCI_INTX_IRQ_INDEX, fault_efd));
+}
+
+static int undo_intx(struct vdev *v)
+{
+	return irq_none(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+}
+
+static int use_req(struct vdev *v)
+{
+	return neg_errno(!set_irq_eventfd(v, VFIO_PCI_REQ_IRQ_INDEX, fault_efd));
+}
+
+static int undo_req(struct vdev *v)
+{
+	return irq_none(v, VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+}
+
+static int use_reset(struct vdev *v)
+{
+	return neg_errno(!ioctl(v->fd, VFIO_DEVICE_RESET));
+}
+
+/* close(2) of the device fd: its release runs before close returns. */
+static int use_close(struct vdev *v)
+{
+	int ret = neg_errno(!close(v->fd));
+
+	v->fd = -1;
+	return ret;
+}
+
+/* The device fd again: only possible if the close released it whole. */
+static int undo_close(struct vdev *v)
+{
+	char name[PATH_MAX];
+
+	snprintf(name, sizeof(name), "%s", fault_dev);
+	v->fd = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, basename(name));
+	return v->fd < 0 ? -1 : 0;
+}
+
+static const struct fault_use fault_uses[] = {
+	{ "open", use_open_prepare, use_open, NULL, false },
+	{ "REGION_INFO", NULL, use_region_info, NULL, false },
+	{ "config read", NULL, use_config_read, NULL, false },
+	{ "BAR write", NULL, use_bar_write, NULL, false },
+	{ "SET_IRQS INTx eventfd", NULL, use_intx, undo_intx, false },
+	{ "SET_IRQS request eventfd", NULL, use_req, undo_req, false },
+	{ "reset", NULL, use_reset, NULL, true },
+	{ "close", NULL, use_close, undo_close, true },
+};
+
+static void fault_sweep(struct vdev *v, const struct fault_use *u)
+{
+	unsigned int nth, short_runs = 0, max = 5000;
+	long failed = 0, succeeded = 0, bad = 0;
+	int ret, injected;
+
+	for (nth = 1; nth <= max; nth++) {
+		if (u->prepare)
+			u->prepare(v);
+		fn_arm(nth);
+		ret = u->use(v);
+		injected = fn_disarm();
+		if (!injected && ret) {
+			printf("vfio-client: %s: failed with no fault injected: %s\n",
+			       u->name, strerror(-ret));
+			bad++;
+		}
+		if (injected && ret) {
+			failed++;
+			if (ret != -ENOMEM && ret != -EFAULT) {
+				printf("vfio-client: %s: fault %u: %s\n",
+				       u->name, nth, strerror(-ret));
+				bad++;
+			}
+			ret = u->use(v);
+			if (ret) {
+				printf("vfio-client: %s: fault %u: the repeat failed: %s\n",
+				       u->name, nth, strerror(-ret));
+				bad++;
+			}
+		} else if (injected) {
+			succeeded++;
+		}
+		if (!ret && u->undo && u->undo(v)) {
+			printf("vfio-client: %s: fault %u: undo failed: %s\n",
+			       u->name, nth, strerror(errno));
+			bad++;
+		}
+		if (bad > 10)
+			break;
+		if (injected) {
+			short_runs = 0;
+			continue;
+		}
+		if (ret || ++short_runs == 3)
+			break;
+		nth--;
+	}
+	if (nth > max)
+		bad++;
+	printf("vfio-client: %s: %u fault points, %ld failed, %ld succeeded, %ld bad\n",
+	       u->name, nth - 1, failed, succeeded, bad);
+	report(!bad && (u->any || nth > 1), u->name,
+	       "%ld bad, %u fault points", bad, nth - 1);
+}
+
+static int faults(struct vdev *v, const char *sysfsdev)
+{
+	size_t i;
+
+	fault_dev = sysfsdev;
+	fault_efd = eventfd(0, 0);
+	if (fault_efd < 0)
+		die("eventfd");
+	fn_open();
+	for (i = 0; i < ARRAY_SIZE(fault_uses); i++)
+		fault_sweep(v, &fault_uses[i]);
+	vdev_close(v);
+	close(fault_efd);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vdev v;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s SYSFSDEV test|roundtrip|hold READY [S]\n",
+		fprintf(stderr, "usage: %s SYSFSDEV test|roundtrip|faults|hold READY [S]\n",
 			argv[0]);
 		return 2;
 	}
 	vdev_open(&v, argv[1]);
 	if (!strcmp(argv[2], "hold") && argc >= 4)
 		return hold(&v, argv[3], argc > 4 ? atoi(argv[4]) : 30);
+	if (!strcmp(argv[2], "faults"))
+		return faults(&v, argv[1]);
 	check_info(&v);
 	if (!strcmp(argv[2], "roundtrip"))
 		return roundtrip(&v);

@@ -1,0 +1,260 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel's own fault injection over every user-triggered path the
+# project owns that a sysfs or debugfs write or a VFIO user starts:
+# failslab, fail_page_alloc and fail_usercopy, armed per task through
+# /proc/thread-self/fail-nth by progs/fail-nth.c (and vfio-client's
+# "faults"), which fail the 1st, 2nd, ... fault point of one
+# operation in turn until the operation no longer reaches the armed one.
+# After each failure the errno must be ENOMEM or EFAULT (what a failed
+# allocation or user copy is) and the same operation, repeated, must
+# succeed; a success must be whole (checked in sysfs); each is undone
+# before the next. At the end: nothing on the bus, every instance and pin
+# back, and kmemleak (two scans) silent.
+#
+# The filters' defaults would hide nearly every fault point of ours:
+# ignore-gfp-wait (Y) skips each allocation that may sleep, and
+# fail_page_alloc's min-order (1) every single page. Both are set so that
+# every allocation counts, and verbose to 0, so that the thousands of
+# injected failures print no stack traces (a failure's errno is what is
+# checked); all three are restored at the end. Each sweep must reach at
+# least the number of fault points given with -p, about two thirds of
+# what it measured (the kernel's own, kernfs's buffer and copy, come
+# first in every write: "at least one" would prove nothing).
+#
+# fail-nth is per task, so two sweeps can run at once without touching
+# each other's faults: the sweeps run in two lanes, one per vCPU, on
+# separate instances (the test vendor and Azure Blob in lane a; vmbus_mtty,
+# the driver model and VFIO in lane b). Each step's output and status go
+# to files, reported in a fixed order once both lanes are done.
+#
+# One type per vendor: a vendor's types share its create path, and a
+# sweep of each measured the same (test-small 71 to 72 fault points,
+# test-bulk 70 to 73; vmbus_mtty-1 199 to 207, vmbus_mtty-2 197 to 198),
+# at a minute or two each under emulation. FAULTS_ALL_TYPES=1 (this
+# script run by hand in the VM) sweeps test-bulk and vmbus_mtty-1 too
+# (the result count is then 2 more).
+#
+# Not here: a vendor module's load (fail-nth -k). The module loader's
+# vmalloc() failures print warn_alloc()'s stack trace, which the console
+# scan counts as a report, and a sweep of it (hundreds of fault points,
+# the loader's own) takes longer than the rest together.
+
+prefix=faults
+. /vmtest/vfio-lib.sh
+
+FN=$VMTEST_PROGS/fail-nth
+FI=/sys/kernel/debug
+P0=/sys/devices/platform/vmbus_mdev_test.0
+TV=$P0/mdev_supported_types
+AB=/sys/devices/platform/azblob_sim.0/mdev_supported_types/azure_blob-standard
+SIM=/sys/kernel/debug/azblob_sim
+ON=/sys/module/vmbus_mdev_testvendor/parameters/online
+VFIO=$BUS/drivers/vmbus_mdev_vfio
+UA=0b4d6f1e-2a3c-4e5f-8a9b-1c2d3e4f5a6b
+UB=0b4d6f1e-2a3c-4e5f-8a9b-1c2d3e4f5a6c
+DA=$BUS/devices/$UA
+DB=$BUS/devices/$UB
+NL='
+'
+keep=
+
+# step LANE NAME COMMAND...: run COMMAND, keep its output and status for
+# report; unless $keep, an instance a failed step left behind is removed,
+# so that it does not fail the next steps too.
+step() {
+	local lane=$1 name=$2 n dev
+
+	shift 2
+	n=$(($(cat /tmp/lane-$lane/n) + 1))
+	echo $n >/tmp/lane-$lane/n
+	"$@" >/tmp/lane-$lane/$n.out 2>&1
+	echo "$? $name" >/tmp/lane-$lane/$n.rc
+	dev=$DA
+	[ $lane = a ] || dev=$DB
+	[ -n "$keep" ] || [ ! -e $dev ] || write $dev/remove 1 >/dev/null
+}
+sweep() {	# sweep LANE NAME fail-nth-ARGS...
+	local lane=$1 name=$2
+
+	shift 2
+	step $lane "fault sweep: $name" "$FN" -n "$name" "$@"
+}
+# report LANE: each step as one result, each "vfio-client: ok|FAIL" line
+# of its output as one more, the output on the console
+report() {
+	local i=1 rc name
+
+	while [ $i -le "$(cat /tmp/lane-$1/n)" ]; do
+		read -r rc name </tmp/lane-$1/$i.rc
+		head -40 /tmp/lane-$1/$i.out
+		sed -n 's/^vfio-client: ok \(.*\)$/ok \1/p; s/^vfio-client: FAIL \([^:]*\).*$/fail \1/p' \
+			/tmp/lane-$1/$i.out >/tmp/lane-$1/$i.results
+		while read -r st c; do
+			result "$st" "$name: $c"
+		done </tmp/lane-$1/$i.results
+		check "$name" [ "$rc" -eq 0 ]
+		i=$((i + 1))
+	done
+}
+
+check "load test vendor" insmod "$VMTEST_MODDIR/vmbus_mdev_testvendor.ko" || exit 1
+vfio_load || exit 1
+check "load azure_blob" insmod "$VMTEST_MODDIR/azure_blob.ko" || exit 1
+check "load azblob_sim" insmod "$VMTEST_MODDIR/azblob_sim.ko" || exit 1
+
+for t in $TV/test-small $TV/test-bulk $T1 $T2 $AB; do
+	echo "$t $(cat $t/available_instances)"
+done >/tmp/instances.before
+pins_before=$(pins)
+
+for f in failslab fail_page_alloc fail_usercopy; do
+	cat $FI/$f/verbose >/tmp/verbose.$f
+done
+cat $FI/fail_page_alloc/min-order >/tmp/min-order
+for f in failslab fail_page_alloc; do
+	cat $FI/$f/ignore-gfp-wait >/tmp/ignore-gfp-wait.$f
+	check "$f: every allocation may fail (ignore-gfp-wait N)" \
+		sh -c "echo N >$FI/$f/ignore-gfp-wait"
+done
+check "fail_page_alloc: single pages too (min-order 0)" \
+	sh -c "echo 0 >$FI/fail_page_alloc/min-order"
+for f in failslab fail_page_alloc fail_usercopy; do
+	check "$f: no stack trace per injected failure (verbose 0)" \
+		sh -c "echo 0 >$FI/$f/verbose"
+done
+
+# Lane a: the test vendor and Azure Blob. A create is whole when the
+# instance is there with its type link and bound to the driver that
+# takes it by itself.
+lane_a() {
+	for t in test-small ${FAULTS_ALL_TYPES:+test-bulk}; do
+		sweep a "create $t" -p 45 -u $DA/remove=1 -x $DA/mdev_type \
+			-l $DA/driver=vmbus_mdev_test_a $TV/$t/create $UA
+	done
+	sweep a "create azure_blob-standard" -p 90 -u $DA/remove=1 -x $DA/mdev_type \
+		-l $DA/driver=azure_blob -x /dev/azure_blob/$UA $AB/create $UA
+	sweep a "remove (test vendor)" -p 8 -s $TV/test-small/create=$UA -X $DA \
+		$DA/remove 1
+	sweep a "remove (Azure Blob)" -p 13 -s $AB/create=$UA -X $DA $DA/remove 1
+	# Parents: the test vendor's registered again, the simulated host's
+	# channel offered again after a rescind.
+	# EINVAL too: the test vendor's parents are platform devices, and
+	# platform_device_add() ignores a failure of dev_set_name(), after
+	# which device_add() refuses the nameless device with EINVAL.
+	sweep a "parent registration (test vendor)" -p 200 \
+		-e ENOMEM,EFAULT,EINVAL -s $ON=0 \
+		-x $TV/test-small/create \
+		-x /sys/devices/platform/vmbus_mdev_test.1/mdev_supported_types $ON 1
+	sweep a "channel re-offer (Azure Blob)" -p 70 -s $SIM/rescind=1 -x $AB/create \
+		$SIM/offer 1
+}
+
+# vfio_nodes_fix: undo what a kernel bug the sweeps reach does to
+# /dev/vfio. device_del() of a VFIO group runs devtmpfs_delete_node(),
+# which allocates the node's name (vfio_devnode()'s kasprintf()) and, when
+# that fails, leaves the node behind; a later group of the same number
+# then gets no node (devtmpfs finds the name taken), and opening the stale
+# one fails with ENXIO. Nodes of no live group are removed, and missing
+# ones made, as udev would; what was done is printed.
+vfio_nodes_fix() {
+	local n g want
+
+	for n in /dev/vfio/[0-9]*; do
+		[ -e "$n" ] || continue
+		g=${n##*/}
+		want=$(cat /sys/class/vfio/$g/dev 2>/dev/null)
+		# shellcheck disable=SC2046 # major and minor, in hex
+		set -- $(stat -c '%t %T' $n)
+		[ "$want" = "$(printf '%d:%d' 0x$1 0x$2)" ] && continue
+		echo "faults: stale node $n (devtmpfs_delete_node() failed)"
+		rm -f $n
+	done
+	for g in /sys/class/vfio/[0-9]*; do
+		[ -e "$g" ] && [ ! -e /dev/vfio/${g##*/} ] || continue
+		echo "faults: missing node /dev/vfio/${g##*/}, made"
+		mknod -m 0600 /dev/vfio/${g##*/} c $(tr ':' ' ' <$g/dev)
+	done
+}
+
+# Lane b: vmbus_mtty, the driver model, a VFIO user.
+lane_b() {
+	for t in $T2 ${FAULTS_ALL_TYPES:+$T1}; do
+		sweep b "create ${t##*/}" -p 130 -u $DB/remove=1 -x $DB/mdev_type \
+			-l $DB/driver=vmbus_mdev_vfio $t/create $UB
+	done
+	sweep b "remove (vmbus_mtty)" -p 15 -s $T2/create=$UB -X $DB $DB/remove 1
+	keep=1
+	step b "an instance for the driver model" write $T2/create $UB
+	# Opening, region access, SET_IRQS, reset, close.
+	vfio_nodes_fix
+	step b "fault sweep: VFIO uses" "$VMTEST_PROGS/vfio-client" $DB faults
+	sweep b "unbind" -p 13 -u $VFIO/bind=$UB -X $DB/driver $VFIO/unbind $UB
+	sweep b "bind" -p 95 -s $VFIO/unbind=$UB -l $DB/driver=vmbus_mdev_vfio \
+		$VFIO/bind $UB
+	sweep b "driver_override" -p 4 -u "$DB/driver_override=$NL" \
+		-f $DB/driver_override=vmbus_mdev_test_b $DB/driver_override vmbus_mdev_test_b
+	# The driver core reports a failed attach through drivers_probe as
+	# EINVAL, whatever the cause, and a failed probe not at all (it only
+	# logs it): so EINVAL is allowed, and a success may leave the
+	# instance unbound, but then a drivers_probe without a fault must
+	# bind it (the undo), which the next setup's unbind checks.
+	sweep b "drivers_probe" -p 95 -e ENOMEM,EFAULT,EINVAL -s $VFIO/unbind=$UB \
+		-u $BUS/drivers_probe=$UB $BUS/drivers_probe $UB
+	step b "bound after the drivers_probe sweep" \
+		test "$(basename "$(readlink $DB/driver)")" = vmbus_mdev_vfio
+	keep=
+	step b "remove it" write $DB/remove 1
+}
+
+for l in a b; do
+	rm -rf /tmp/lane-$l
+	mkdir -p /tmp/lane-$l
+	echo 0 >/tmp/lane-$l/n
+done
+lane_a &
+lane_a_pid=$!
+lane_b
+wait $lane_a_pid
+vfio_nodes_fix
+report a
+report b
+for f in failslab fail_page_alloc; do
+	cat /tmp/ignore-gfp-wait.$f >$FI/$f/ignore-gfp-wait
+done
+for f in failslab fail_page_alloc fail_usercopy; do
+	cat /tmp/verbose.$f >$FI/$f/verbose
+done
+cat /tmp/min-order >$FI/fail_page_alloc/min-order
+
+check "nothing left on the bus" sh -c "[ -z \"\$(ls $BUS/devices)\" ]"
+for t in $TV/test-small $TV/test-bulk $T1 $T2 $AB; do
+	echo "$t $(cat $t/available_instances)"
+done >/tmp/instances.after
+check "every type's available_instances back" cmp /tmp/instances.before /tmp/instances.after ||
+	diff /tmp/instances.before /tmp/instances.after
+for u in $UA $UB; do
+	expect "UUID $u free again" ok $T2/create $u
+	expect "and removed" ok $BUS/devices/$u/remove 1
+done
+check "every page pinned is unpinned" wait_pins "$pins_before" 10
+
+check "rmmod azblob_sim" rmmod azblob_sim
+check "rmmod azure_blob" rmmod azure_blob
+check "unload vmbus_mtty" rmmod vmbus_mtty
+check "unload vmbus_mdev_vfio" rmmod vmbus_mdev_vfio
+check "unload test vendor" rmmod vmbus_mdev_testvendor
+
+# kmemleak reports objects at least 5 s old, found unreferenced twice.
+kmemleak=/sys/kernel/debug/kmemleak
+if [ -e $kmemleak ]; then
+	sleep 6
+	echo scan >$kmemleak
+	echo scan >$kmemleak
+	check "kmemleak: nothing unreferenced after the sweeps" [ ! -s $kmemleak ] ||
+		head -40 $kmemleak
+else
+	result fail "kmemleak: nothing unreferenced after the sweeps" "no $kmemleak"
+fi
+exit $status
