@@ -60,4 +60,11 @@ expect reject "an oops under start_kernel() after our card was enumerated" \
 	"$oops,${trace_end}s/do_sync_core/x86_64_start_kernel/g; $oops,${trace_end}s/text_poke_[a-z_]*/start_kernel/; $oops,${trace_end}s/arch_jump_label_transform_apply/x86_64_start_reservations/"
 expect match "an oops under start_kernel() before our card was enumerated" \
 	"$oops,${trace_end}s/do_sync_core/x86_64_start_kernel/g; $oops,${trace_end}s/text_poke_[a-z_]*/start_kernel/; $oops,${trace_end}s/arch_jump_label_transform_apply/x86_64_start_reservations/; /\[4348:3253\]/d"
+# The second recording: a fault in text_poke_early() itself, from
+# start_kernel() (static calls of the LSM hooks), before the card.
+rec=$here/fixtures/nested-tcg-crash-text-poke-early.console
+oops='/^\[   38\.890267\] Oops/'
+expect match "the recorded fault in text_poke_early() under start_kernel()" ''
+expect reject "the same, but the fault in a driver's code" \
+	"s/RIP: 0010:text_poke_early/RIP: 0010:serial8250_do_startup/; s/\] \( *\)start_kernel+/] \1tty_port_open+/"
 exit $status

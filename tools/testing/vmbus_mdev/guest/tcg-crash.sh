@@ -19,9 +19,9 @@
 #    not a lockdep or KASAN report) whose end comes with nothing else
 #    reported before that panic;
 #  - the oops is outside any interrupt and not in the idle loop;
-#  - the fault is in the kernel patching or serializing its own text (RIP
-#    in text_poke*, do_sync_core or apply_alternatives), which no device
-#    takes part in, under a patching frame the unwinder is sure of (not a
+#  - the fault is in the kernel patching its own text (RIP in text_poke*
+#    or apply_alternatives), which no device takes part in; or in
+#    do_sync_core() under a patching frame the unwinder is sure of (not a
 #    "? " guess: a stale stack word of an earlier patch proves nothing);
 #    or, if our card ([4348:3253]) had not been enumerated before the
 #    panic, the trace has a sure frame of start_kernel().
@@ -58,10 +58,13 @@ tcg_crash_match() {
 	! grep -qE "<IRQ>|<NMI>|do_idle" $o || return 1
 	# Frames the unwinder is sure of ("? " marks a stale stack word).
 	grep -vE "\] +\? " $o >$o.sure
-	if grep -qE "RIP: [0-9a-f]{4}:(text_poke[a-z_]*|do_sync_core|apply_alternatives)\+0x" $o; then
-		grep -qE "\] +(text_poke[a-z_]*|apply_alternatives)\+0x" $o.sure
-		return
-	fi
+	# The fault in the patching code itself; or in do_sync_core(), which
+	# patching calls, under a sure patching frame.
+	grep -qE "RIP: [0-9a-f]{4}:(text_poke[a-z_]*|apply_alternatives)\+0x" $o &&
+		return 0
+	grep -qE "RIP: [0-9a-f]{4}:do_sync_core\+0x" $o &&
+		grep -qE "\] +(text_poke[a-z_]*|apply_alternatives)\+0x" $o.sure &&
+		return 0
 	card=$(grep -n "\[4348:3253\]" $c | head -1 | cut -d: -f1)
 	[ -z "$card" ] || [ "$card" -gt "$panic" ] || return 1
 	grep -qE "\] +start_kernel\+0x" $o.sure
