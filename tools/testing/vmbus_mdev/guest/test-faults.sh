@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The kernel's own fault injection over every user-triggered path the
-# project owns that a sysfs or debugfs write or a VFIO user starts:
-# failslab, fail_page_alloc and fail_usercopy, armed per task through
-# /proc/thread-self/fail-nth by progs/fail-nth.c (and vfio-client's
-# "faults"), which fail the 1st, 2nd, ... fault point of one
-# operation in turn until the operation no longer reaches the armed one.
-# After each failure the errno must be ENOMEM or EFAULT (what a failed
-# allocation or user copy is) and the same operation, repeated, must
-# succeed; a success must be whole (checked in sysfs); each is undone
-# before the next. At the end: nothing on the bus, every instance and pin
+# project owns that a sysfs or debugfs write, a VFIO user or an Azure Blob
+# client starts: failslab, fail_page_alloc and fail_usercopy, armed per
+# task through /proc/thread-self/fail-nth by progs/fail-nth.c (and
+# vfio-client's "faults", azblob-faults and azblob-faults32, all with
+# fn_sweep() of progs/fail-nth.h), which fail the 1st, 2nd, ... fault
+# point of one operation in turn until the operation no longer reaches
+# the armed one. After each failure the errno must be ENOMEM or EFAULT
+# (what a failed allocation or user copy is) and the same operation,
+# repeated, must succeed; a success must be whole (checked in sysfs, or
+# in the host's answer); each is undone before the next. At the end: nothing on the bus, every instance and pin
 # back, and kmemleak (two scans) silent.
 #
 # The filters' defaults would hide nearly every fault point of ours:
@@ -81,19 +82,15 @@ sweep() {	# sweep LANE NAME fail-nth-ARGS...
 	shift 2
 	step $lane "fault sweep: $name" "$FN" -n "$name" "$@"
 }
-# report LANE: each step as one result, each "vfio-client: ok|FAIL" line
-# of its output as one more, the output on the console
+# report LANE: each step as one result, each "PROG: ok|FAIL" line of a
+# client's output (client_lines) as one more, the output on the console
 report() {
 	local i=1 rc name
 
 	while [ $i -le "$(cat /tmp/lane-$1/n)" ]; do
 		read -r rc name </tmp/lane-$1/$i.rc
 		head -40 /tmp/lane-$1/$i.out
-		sed -n 's/^vfio-client: ok \(.*\)$/ok \1/p; s/^vfio-client: FAIL \([^:]*\).*$/fail \1/p' \
-			/tmp/lane-$1/$i.out >/tmp/lane-$1/$i.results
-		while read -r st c; do
-			result "$st" "$name: $c"
-		done </tmp/lane-$1/$i.results
+		client_lines "$name" /tmp/lane-$1/$i.out
 		check "$name" [ "$rc" -eq 0 ]
 		i=$((i + 1))
 	done
@@ -115,15 +112,26 @@ done
 cat $FI/fail_page_alloc/min-order >/tmp/min-order
 for f in failslab fail_page_alloc; do
 	cat $FI/$f/ignore-gfp-wait >/tmp/ignore-gfp-wait.$f
+done
+for l in a b; do
+	rm -rf /tmp/lane-$l
+	mkdir -p /tmp/lane-$l
+	echo 0 >/tmp/lane-$l/n
+done
+for f in failslab fail_page_alloc fail_usercopy; do
+	check "$f: no stack trace per injected failure (verbose 0)" \
+		sh -c "echo 0 >$FI/$f/verbose"
+done
+# For the record, and to show that the knobs below matter: one create at
+# the filters' defaults (compared with the same sweep after them, below).
+sweep b "create ${T2##*/} at the defaults" -u $DB/remove=1 -x $DB/mdev_type \
+	-l $DB/driver=vmbus_mdev_vfio $T2/create $UB
+for f in failslab fail_page_alloc; do
 	check "$f: every allocation may fail (ignore-gfp-wait N)" \
 		sh -c "echo N >$FI/$f/ignore-gfp-wait"
 done
 check "fail_page_alloc: single pages too (min-order 0)" \
 	sh -c "echo 0 >$FI/fail_page_alloc/min-order"
-for f in failslab fail_page_alloc fail_usercopy; do
-	check "$f: no stack trace per injected failure (verbose 0)" \
-		sh -c "echo 0 >$FI/$f/verbose"
-done
 
 # Lane a: the test vendor and Azure Blob. A create is whole when the
 # instance is there with its type link and bound to the driver that
@@ -138,6 +146,14 @@ lane_a() {
 	sweep a "remove (test vendor)" -p 8 -s $TV/test-small/create=$UA -X $DA \
 		$DA/remove 1
 	sweep a "remove (Azure Blob)" -p 13 -s $AB/create=$UA -X $DA $DA/remove 1
+	# Opening the node, each kind of request (64-bit and compat), close.
+	keep=1
+	step a "an Azure Blob instance for its node" write $AB/create $UA
+	for c in azblob-faults azblob-faults32; do
+		step a "fault sweep: $c" "$VMTEST_PROGS/$c" /dev/azure_blob/$UA
+	done
+	keep=
+	step a "remove it" write $DA/remove 1
 	# Parents: the test vendor's registered again, the simulated host's
 	# channel offered again after a rescind.
 	# EINVAL too: the test vendor's parents are platform devices, and
@@ -208,11 +224,6 @@ lane_b() {
 	step b "remove it" write $DB/remove 1
 }
 
-for l in a b; do
-	rm -rf /tmp/lane-$l
-	mkdir -p /tmp/lane-$l
-	echo 0 >/tmp/lane-$l/n
-done
 lane_a &
 lane_a_pid=$!
 lane_b
@@ -220,6 +231,15 @@ wait $lane_a_pid
 vfio_nodes_fix
 report a
 report b
+# fail-nth's count of a sweep in lane b, by its name
+points() {
+	sed -n "s/^fail-nth: $1: \([0-9]*\) fault points.*/\1/p" /tmp/lane-b/*.out
+}
+d=$(points "create ${T2##*/} at the defaults")
+t=$(points "create ${T2##*/}")
+echo "faults: create ${T2##*/}: $d fault points at the filters' defaults, $t with every allocation"
+check "the defaults would hide most fault points ($d, not $t)" \
+	[ -n "$d" ] && [ -n "$t" ] && [ $((d * 4)) -lt "$t" ]
 for f in failslab fail_page_alloc; do
 	cat /tmp/ignore-gfp-wait.$f >$FI/$f/ignore-gfp-wait
 done

@@ -78,20 +78,28 @@ wait_pins() {
 	pins_last=""
 	wait_until "$2" pins_steady_at "$1"
 }
-# client_results NAME COMMAND...: one result per "vfio-client: ok|FAIL" line,
-# and one for the client's exit status (so a crash cannot pass).
+# client_lines NAME LOG: one result "NAME: WHAT" per line "PROG: ok WHAT"
+# or "PROG: FAIL WHAT: ..." of a client's LOG (vfio-client,
+# azblob-faults, azblob-faults32), in the order the client wrote them.
+client_lines() {
+	local name=$1 log=$2
+
+	sed -n 's/^[a-z0-9-]*: ok \(.*\)$/ok \1/p; s/^[a-z0-9-]*: FAIL \([^:]*\).*$/fail \1/p' \
+		"$log" >"$log.results"
+	# No subshell, so status holds.
+	while read -r st c; do
+		result "$st" "$name: $c"
+	done <"$log.results"
+}
+# client_results NAME COMMAND...: client_lines of the client's output,
+# and one result for its exit status (so a crash cannot pass).
 client_results() {
 	name=$1
 	shift
 	"$@" >/tmp/client.log 2>&1
 	rc=$?
-	# In the order the client made them; no subshell, so status holds.
-	sed -n 's/^vfio-client: ok \(.*\)$/ok \1/p; s/^vfio-client: FAIL \([^:]*\).*$/fail \1/p' \
-		/tmp/client.log >/tmp/client.results
-	while read -r st c; do
-		result "$st" "$name: $c"
-	done </tmp/client.results
-	grep -q "^vfio-client: FAIL" /tmp/client.log && cat /tmp/client.log
+	client_lines "$name" /tmp/client.log
+	grep -q "^[a-z0-9-]*: FAIL" /tmp/client.log && cat /tmp/client.log
 	check "$name: client exit status" [ $rc -eq 0 ]
 }
 # vfio_load: the VFIO bus driver and the sample vendor, two checks.

@@ -8,18 +8,14 @@
  *   fail-nth ... -k MODULE.ko
  *
  * The operation is one write(2) of VALUE to FILE (opened beforehand), or
- * with -k the load of a module (finit_module(2)). For N = 1, 2, ... it
- * arms /proc/thread-self/fail-nth with N just before the operation, so
- * that the N-th fault point of this thread inside it fails (a slab or
- * page allocation, or a user copy, whichever failslab, fail_page_alloc
- * and fail_usercopy let through), and reads back whether the fault was
- * injected. The sweep ends at the first N the operation completes
- * without reaching three times in a row (it has N - 1 fault points; the
- * count of a path can vary by a few, with the state of caches and pools
- * that other tasks share, so one short run does not end it), or fails at
- * MAX. It fails too if the path has fewer than MIN fault points: every
- * write has two of the kernel's (kernfs's buffer and its copy) before
- * any of ours, so "at least one" would prove nothing.
+ * with -k the load of a module (finit_module(2)). fn_sweep() (fail-nth.h)
+ * fails its 1st, 2nd, ... fault point in turn (a slab or page allocation,
+ * or a user copy, whichever failslab, fail_page_alloc and fail_usercopy
+ * let through) until it no longer reaches the armed one, or fails at MAX
+ * (default 2000). It fails too if the path has fewer than MIN fault
+ * points (default 1): every write has two of the kernel's (kernfs's
+ * buffer and its copy) before any of ours, so "at least one" would prove
+ * nothing.
  *
  * Around each attempt: the -s writes first (setup, each must succeed);
  * after it, if the operation failed, its errno must be one of -e
@@ -33,7 +29,7 @@
  * which would cost more than the operation under emulation. Any other
  * outcome is printed and counted. The last line is
  *   fail-nth: NAME: P fault points, F failed (ERRNO n, ...), S succeeded, B bad
- * and the exit status is 0 only when P >= MIN (default 1) and B = 0.
+ * and the exit status is 0 only when P >= MIN and B = 0.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,32 +56,8 @@ static struct kv reads[MAX_WRITES];
 static int nsetup, nundo, nexists, nabsent, nlinks, nreads;
 static const char *allowed = "ENOMEM,EFAULT";
 static const char *module, *name, *file, *value;
-static long bad;
-
-static long counts[FN_NERRNOS + 1];
-
-static void count_errno(int e)
-{
-	size_t i;
-
-	for (i = 0; i < FN_NERRNOS; i++)
-		if (errnos[i].e == e)
-			break;
-	counts[i]++;
-}
-
-static int errno_allowed(int e)
-{
-	const char *n = errno_name(e), *p = allowed;
-	size_t len = strlen(n);
-
-	while ((p = strstr(p, n))) {
-		if ((p == allowed || p[-1] == ',') && (p[len] == ',' || !p[len]))
-			return 1;
-		p += len;
-	}
-	return 0;
-}
+static int op_fd = -1;
+static ssize_t op_len;
 
 static int write_file(const char *f, const char *v)
 {
@@ -103,27 +75,44 @@ static int write_file(const char *f, const char *v)
 	return close(fd) ? -errno : 0;
 }
 
-/* The operation, with fault N armed when nth > 0; 0 or -errno. */
-static int operation(unsigned int nth, int *injected)
+/* The -s writes, before each attempt. */
+static int setup_writes(void *ctx)
 {
-	ssize_t len = strlen(value ? value : ""), n;
-	int fd, ret;
+	int i, ret;
 
-	fd = open(module ? module : file, module ? O_RDONLY : O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (nth)
-		fn_arm(nth);
-	if (module)
-		n = syscall(SYS_finit_module, fd, "", 0);
-	else
-		n = write(fd, value, len);
-	ret = n < 0 ? -errno : 0;
-	*injected = nth ? fn_disarm() : 0;
-	if (!module && !ret && n != len)
+	for (i = 0; i < nsetup; i++) {
+		ret = write_file(setup[i].file, setup[i].value);
+		if (ret) {
+			printf("fail-nth: %s: setup: %s\n", name, setup[i].file);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Open FILE (or the module) before the window. */
+static int op_open(void *ctx)
+{
+	op_fd = open(module ? module : file, module ? O_RDONLY : O_WRONLY);
+	return op_fd < 0 ? -errno : 0;
+}
+
+/* The operation: the write, or the module's load. */
+static int op_run(void *ctx)
+{
+	op_len = module ? syscall(SYS_finit_module, op_fd, "", 0) :
+		 write(op_fd, value, strlen(value));
+	return op_len < 0 ? -errno : 0;
+}
+
+/* After the window: a short write is a failure too; close. */
+static int op_close(void *ctx, int ret)
+{
+	if (!module && !ret && op_len != (ssize_t)strlen(value))
 		ret = -EIO;
-	if (close(fd) && !ret)
+	if (close(op_fd) && !ret)
 		ret = -errno;
+	op_fd = -1;
 	return ret;
 }
 
@@ -142,7 +131,7 @@ static int module_name(char *buf, size_t size)
 }
 
 /* The -x, -X, -l and -f checks: NULL, or what is wrong. */
-static const char *whole(void)
+static const char *whole(void *ctx)
 {
 	static char buf[PATH_MAX + 64];
 	char got[PATH_MAX];
@@ -182,35 +171,23 @@ static const char *whole(void)
 	return NULL;
 }
 
-static void complain(unsigned int nth, const char *what, int err)
+/* The -u writes, and the module's unload. */
+static int undo_all(void *ctx)
 {
-	fprintf(stderr, "fail-nth: %s: fault %u: %s%s%s\n", name, nth, what,
-		err ? ": " : "", err ? strerror(-err) : "");
-	bad++;
-}
-
-/* After a success: the result must be whole, then undone. */
-static void after_success(unsigned int nth)
-{
-	const char *wrong = whole();
 	char mod[64];
 	int i, ret;
 
-	if (wrong) {
-		fprintf(stderr, "fail-nth: %s: fault %u: a success, but not whole: %s\n",
-			name, nth, wrong);
-		bad++;
-	}
 	for (i = 0; i < nundo; i++) {
 		ret = write_file(undo[i].file, undo[i].value);
-		if (ret)
-			complain(nth, undo[i].file, ret);
+		if (ret) {
+			printf("fail-nth: %s: undo: %s\n", name, undo[i].file);
+			return ret;
+		}
 	}
-	if (module) {
-		if (module_name(mod, sizeof(mod)) ||
-		    syscall(SYS_delete_module, mod, O_NONBLOCK))
-			complain(nth, "unloading the module", -errno);
-	}
+	if (module && (module_name(mod, sizeof(mod)) ||
+		       syscall(SYS_delete_module, mod, O_NONBLOCK)))
+		return -errno;
+	return 0;
 }
 
 static void parse_kv(struct kv *kv, int *n, char *arg)
@@ -236,11 +213,15 @@ static void parse_kv(struct kv *kv, int *n, char *arg)
 
 int main(int argc, char **argv)
 {
-	unsigned int nth, max = 2000, min = 1, short_runs = 0;
-	long failed = 0, succeeded = 0;
-	int opt, i, ret, injected;
-	size_t k;
+	struct fn_use use = {
+		.setup = setup_writes, .enter = op_open, .op = op_run,
+		.leave = op_close, .whole = whole, .undo = undo_all, .min = 1,
+		.max = 2000,
+	};
+	struct fn_result r;
+	int opt;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((opt = getopt(argc, argv, "n:e:s:u:x:X:l:f:p:m:k:")) != -1) {
 		switch (opt) {
 		case 'n':
@@ -268,10 +249,10 @@ int main(int argc, char **argv)
 			parse_kv(reads, &nreads, optarg);
 			break;
 		case 'm':
-			max = strtoul(optarg, NULL, 0);
+			use.max = strtoul(optarg, NULL, 0);
 			break;
 		case 'p':
-			min = strtoul(optarg, NULL, 0);
+			use.min = strtoul(optarg, NULL, 0);
 			break;
 		case 'k':
 			module = optarg;
@@ -287,64 +268,9 @@ int main(int argc, char **argv)
 		file = argv[optind];
 		value = argv[optind + 1];
 	}
-	if (!name)
-		name = module ? module : file;
+	use.name = name ? name : module ? module : file;
+	name = use.name;
+	use.allowed = allowed;
 	fn_open();
-
-	for (nth = 1; nth <= max; nth++) {
-		for (i = 0; i < nsetup; i++) {
-			ret = write_file(setup[i].file, setup[i].value);
-			if (ret) {
-				complain(nth, setup[i].file, ret);
-				goto out;
-			}
-		}
-		ret = operation(nth, &injected);
-		if (!injected) {
-			if (ret)
-				complain(nth, "failed with no fault injected", ret);
-			else
-				after_success(nth);
-			/* Done (nth - 1 fault points) after three such runs. */
-			if (ret || ++short_runs == 3)
-				break;
-			nth--;
-			continue;
-		}
-		short_runs = 0;
-		if (!ret) {
-			succeeded++;
-			after_success(nth);
-			continue;
-		}
-		failed++;
-		count_errno(-ret);
-		if (!errno_allowed(-ret))
-			complain(nth, "failed with an errno not allowed", ret);
-		ret = operation(0, &injected);
-		if (ret) {
-			complain(nth, "the repeat without a fault failed", ret);
-			continue;
-		}
-		after_success(nth);
-	}
-	if (nth > max)
-		complain(nth, "still reaching new fault points at the limit", 0);
-out:
-	printf("fail-nth: %s: %u fault points, %ld failed (", name,
-	       nth - 1, failed);
-	for (k = 0, i = 0; k < ARRAY_SIZE(counts); k++) {
-		if (!counts[k])
-			continue;
-		printf("%s%s %ld", i++ ? ", " : "",
-		       k < FN_NERRNOS ?
-		       errnos[k].name : "other", counts[k]);
-	}
-	printf("), %ld succeeded, %ld bad\n", succeeded, bad);
-	if (nth - 1 < min) {
-		fprintf(stderr, "fail-nth: %s: %u fault points, fewer than %u\n",
-			name, nth - 1, min);
-		return 1;
-	}
-	return bad ? 1 : 0;
+	return fn_sweep(&use, NULL, &r);
 }

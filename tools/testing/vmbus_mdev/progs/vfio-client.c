@@ -556,25 +556,16 @@ static int hold(struct vdev *v, const char *ready, int seconds)
 
 /*
  * faults: each use of the device below with its 1st, 2nd, ... fault
- * point failed in turn (fail-nth.h: failslab, fail_page_alloc and
- * fail_usercopy, as the test script has set them), until a run reaches
- * no armed point. A use that failed must have failed with ENOMEM or
- * EFAULT and succeed when repeated; each success is undone. A run that
- * reaches no armed point ends the sweep only the third time in a row (the
- * count can vary with state shared with other tasks). One result per use;
- * its fault points and failures on a line of their own. A use must have
- * a fault point, except reset and close: neither allocates nor copies, and
- * what points they have belong to the debug kernel (KASAN's stack depot,
- * say), come and go, and must simply do no harm.
+ * point failed in turn by fn_sweep() (fail-nth.h: failslab,
+ * fail_page_alloc and fail_usercopy, as the test script has set them),
+ * until a run reaches no armed point. A use that failed must have failed
+ * with ENOMEM or EFAULT and succeed when repeated; each success is undone.
+ * One result per use; its fault points and failures on a line of their
+ * own. A use must have a fault point, except reset and close: neither
+ * allocates nor copies, and what points they have belong to the debug
+ * kernel (KASAN's stack depot, say), come and go, and must simply do no
+ * harm. Each hook's context is the struct vdev.
  */
-struct fault_use {
-	const char *name;
-	void (*prepare)(struct vdev *v);	/* outside the window, or NULL */
-	int (*use)(struct vdev *v);		/* 0 or -errno */
-	int (*undo)(struct vdev *v);		/* after a success, or NULL */
-	bool any;				/* may have no fault point */
-};
-
 static const char *fault_dev;
 static int fault_efd = -1;
 
@@ -583,20 +574,22 @@ static int neg_errno(int ok)
 	return ok ? 0 : -errno;
 }
 
-static void use_open_prepare(struct vdev *v)
+static int use_open_setup(void *v)
 {
 	vdev_close(v);
+	return 0;
 }
 
-static int use_open(struct vdev *v)
+static int use_open(void *v)
 {
 	const char *what;
 
 	return vdev_try_open(v, fault_dev, &what);
 }
 
-static int use_region_info(struct vdev *v)
+static int use_region_info(void *ctx)
 {
+	struct vdev *v = ctx;
 	struct vfio_region_info reg = {
 		.argsz = sizeof(reg), .index = VFIO_PCI_CONFIG_REGION_INDEX,
 	};
@@ -604,49 +597,55 @@ static int use_region_info(struct vdev *v)
 	return neg_errno(!ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &reg));
 }
 
-static int use_config_read(struct vdev *v)
+static int use_config_read(void *ctx)
 {
+	struct vdev *v = ctx;
 	uint32_t id;
 	off_t off = REGION_OFFSET(VFIO_PCI_CONFIG_REGION_INDEX);
 
 	return neg_errno(pread(v->fd, &id, 4, off) == 4);
 }
 
-static int use_bar_write(struct vdev *v)
+static int use_bar_write(void *v)
 {
 	uint8_t val = 0x5a;
 
 	return neg_errno(!uart_rw(v, 0, UART_SCR, &val, 1));
 }
 
-static int use_intx(struct vdev *v)
+static int use_intx(void *v)
 {
 	return neg_errno(!set_irq_eventfd(v, VFIO_PCI_INTX_IRQ_INDEX, fault_efd));
 }
 
-static int undo_intx(struct vdev *v)
+static int undo_intx(void *v)
 {
-	return irq_none(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+	return irq_none(v, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0) ?
+	       -errno : 0;
 }
 
-static int use_req(struct vdev *v)
+static int use_req(void *v)
 {
 	return neg_errno(!set_irq_eventfd(v, VFIO_PCI_REQ_IRQ_INDEX, fault_efd));
 }
 
-static int undo_req(struct vdev *v)
+static int undo_req(void *v)
 {
-	return irq_none(v, VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0);
+	return irq_none(v, VFIO_PCI_REQ_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER, 0) ?
+	       -errno : 0;
 }
 
-static int use_reset(struct vdev *v)
+static int use_reset(void *ctx)
 {
+	struct vdev *v = ctx;
+
 	return neg_errno(!ioctl(v->fd, VFIO_DEVICE_RESET));
 }
 
 /* close(2) of the device fd: its release runs before close returns. */
-static int use_close(struct vdev *v)
+static int use_close(void *ctx)
 {
+	struct vdev *v = ctx;
 	int ret = neg_errno(!close(v->fd));
 
 	v->fd = -1;
@@ -654,93 +653,45 @@ static int use_close(struct vdev *v)
 }
 
 /* The device fd again: only possible if the close released it whole. */
-static int undo_close(struct vdev *v)
+static int undo_close(void *ctx)
 {
+	struct vdev *v = ctx;
 	char name[PATH_MAX];
 
 	snprintf(name, sizeof(name), "%s", fault_dev);
 	v->fd = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, basename(name));
-	return v->fd < 0 ? -1 : 0;
+	return v->fd < 0 ? -errno : 0;
 }
 
-static const struct fault_use fault_uses[] = {
-	{ "open", use_open_prepare, use_open, NULL, false },
-	{ "REGION_INFO", NULL, use_region_info, NULL, false },
-	{ "config read", NULL, use_config_read, NULL, false },
-	{ "BAR write", NULL, use_bar_write, NULL, false },
-	{ "SET_IRQS INTx eventfd", NULL, use_intx, undo_intx, false },
-	{ "SET_IRQS request eventfd", NULL, use_req, undo_req, false },
-	{ "reset", NULL, use_reset, NULL, true },
-	{ "close", NULL, use_close, undo_close, true },
+static const struct fn_use fault_uses[] = {
+	{ .name = "open", .setup = use_open_setup, .op = use_open, .min = 1 },
+	{ .name = "REGION_INFO", .op = use_region_info, .min = 1 },
+	{ .name = "config read", .op = use_config_read, .min = 1 },
+	{ .name = "BAR write", .op = use_bar_write, .min = 1 },
+	{ .name = "SET_IRQS INTx eventfd", .op = use_intx, .undo = undo_intx,
+	  .min = 1 },
+	{ .name = "SET_IRQS request eventfd", .op = use_req, .undo = undo_req,
+	  .min = 1 },
+	{ .name = "reset", .op = use_reset },
+	{ .name = "close", .op = use_close, .undo = undo_close },
 };
-
-static void fault_sweep(struct vdev *v, const struct fault_use *u)
-{
-	unsigned int nth, short_runs = 0, max = 5000;
-	long failed = 0, succeeded = 0, bad = 0;
-	int ret, injected;
-
-	for (nth = 1; nth <= max; nth++) {
-		if (u->prepare)
-			u->prepare(v);
-		fn_arm(nth);
-		ret = u->use(v);
-		injected = fn_disarm();
-		if (!injected && ret) {
-			printf("vfio-client: %s: failed with no fault injected: %s\n",
-			       u->name, strerror(-ret));
-			bad++;
-		}
-		if (injected && ret) {
-			failed++;
-			if (ret != -ENOMEM && ret != -EFAULT) {
-				printf("vfio-client: %s: fault %u: %s\n",
-				       u->name, nth, strerror(-ret));
-				bad++;
-			}
-			ret = u->use(v);
-			if (ret) {
-				printf("vfio-client: %s: fault %u: the repeat failed: %s\n",
-				       u->name, nth, strerror(-ret));
-				bad++;
-			}
-		} else if (injected) {
-			succeeded++;
-		}
-		if (!ret && u->undo && u->undo(v)) {
-			printf("vfio-client: %s: fault %u: undo failed: %s\n",
-			       u->name, nth, strerror(errno));
-			bad++;
-		}
-		if (bad > 10)
-			break;
-		if (injected) {
-			short_runs = 0;
-			continue;
-		}
-		if (ret || ++short_runs == 3)
-			break;
-		nth--;
-	}
-	if (nth > max)
-		bad++;
-	printf("vfio-client: %s: %u fault points, %ld failed, %ld succeeded, %ld bad\n",
-	       u->name, nth - 1, failed, succeeded, bad);
-	report(!bad && (u->any || nth > 1), u->name,
-	       "%ld bad, %u fault points", bad, nth - 1);
-}
 
 static int faults(struct vdev *v, const char *sysfsdev)
 {
+	struct fn_result r;
 	size_t i;
 
 	fault_dev = sysfsdev;
 	fault_efd = eventfd(0, 0);
 	if (fault_efd < 0)
 		die("eventfd");
+	fn_prog = "vfio-client";
 	fn_open();
-	for (i = 0; i < ARRAY_SIZE(fault_uses); i++)
-		fault_sweep(v, &fault_uses[i]);
+	for (i = 0; i < ARRAY_SIZE(fault_uses); i++) {
+		fn_sweep(&fault_uses[i], v, &r);
+		report(!r.bad && r.points >= fault_uses[i].min, fault_uses[i].name,
+		       "%ld bad, %u fault points", r.bad, r.points);
+	}
 	vdev_close(v);
 	close(fault_efd);
 	return failures ? 1 : 0;
