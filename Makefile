@@ -8,6 +8,10 @@
 #   make vm         interactive shell in the test VM; SCRIPT=FILE runs FILE
 #   make bench      create/remove scaling benchmark in a VM
 #   make bench-azblob  Azure Blob request throughput benchmark in a VM
+#   make fuzz       the fuzzers, long: trinity on the project's files (OPS=N
+#                   calls per target, SEED=S to replay) and the Azure Blob
+#                   ioctl's (CALLS=M, FSEED=F)
+#   make stress     the concurrent stress, DURATION=SECONDS (default 1800)
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -33,6 +37,12 @@ bench:
 bench-azblob:
 	$(T)/bench.sh azblob
 
+fuzz:
+	OPS=$(OPS) SEED=$(SEED) CALLS=$(CALLS) FSEED=$(FSEED) $(T)/solo.sh fuzz
+
+stress:
+	DURATION=$(DURATION) $(T)/solo.sh stress
+
 vm:
 	$(T)/vm.sh $(if $(SCRIPT),--script $(SCRIPT))
 
@@ -40,4 +50,4 @@ clean:
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	rm -rf .build
 
-.PHONY: all check demo bench bench-azblob vm clean
+.PHONY: all check demo bench bench-azblob fuzz stress vm clean

@@ -80,6 +80,15 @@ done < <("$T/test-tcg-crash.sh" || echo "not ok test-tcg-crash.sh exited non-zer
 
 # The test VM ----------------------------------------------------------
 build_progs || { result "user-space test programs build" fail; summary; }
+# The structured fuzzer's oracle, its model of which memory a buffer may
+# be read or written from, held to the kernel's (process_vm_readv/writev).
+for f in azblob-fuzz azblob-fuzz32; do
+	if "$BUILD/progs/$f" -t 1000 7; then
+		result "$f: its memory model agrees with the kernel's" ok
+	else
+		result "$f: its memory model agrees with the kernel's" fail
+	fi
+done
 build_nested || { result "nested guest initramfs build" fail; summary; }
 # What must run, and how many checks each test reports: tests.manifest.
 # Each VM gets its part as a plan, and writes its results as KTAP to a

@@ -64,7 +64,7 @@ build_progs() {
 			-o "$out/$(basename "$src" .c)" "$src" || return 1
 	done
 	# The Azure Blob uapi is the same for 32-bit processes (compat_ioctl).
-	for src in azblob azblob-faults; do
+	for src in azblob azblob-faults azblob-fuzz; do
 		gcc -m32 -static -O2 -Wall -Wextra -Wno-unused-parameter -Werror \
 			-I"$TOP/include/uapi" \
 			-o "$out/${src}32" "$T/progs/$src.c" || return 1

@@ -7,7 +7,7 @@
 #             [--load "x.ko y.ko"] [--script FILE | --interactive]
 #             [--log FILE] [--timeout SECONDS] [--mem MB] [--loglevel N]
 #             [--smp N] [--idle-timeout SECONDS] [--plan FILE]
-#             [--results FILE] [--kmemleak]
+#             [--results FILE] [--kmemleak] [--env NAME=VALUE]...
 #
 # --modules DIR holds our .ko files (all are copied into the initramfs, the
 # ones named by --load are loaded at boot, in that order). --kmods names
@@ -27,6 +27,8 @@
 # line; check.sh takes it from tests.manifest); every guest script is
 # copied, and one the plan names but that is missing fails in the guest.
 # --kmemleak: the kernel has kmemleak, and the guest fails without it.
+# --env NAME=VALUE goes on the kernel's command line, which hands it to
+# init, and so to every test, as an environment variable (no spaces).
 #
 # Exit status: the script's, or non-zero when the run timed out, the guest
 # did not report, or the console shows a kernel splat (see scan-log.sh).
@@ -36,7 +38,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kernel="" moddir="" kmodroot="" kmods="" load="" script="" interactive=0
 log="" timeout=600 idle=0 mem=2048 loglevel=7 smp=2
-plan="" results="" kmemleak=0
+plan="" results="" kmemleak=0 env=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--plan) plan=$2; shift ;;
 	--results) results=$2; shift ;;
 	--kmemleak) kmemleak=1 ;;
+	--env) env+=" $2"; shift ;;
 	*) echo "run-vm: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -124,7 +127,7 @@ fi
 # late for the IO-APIC timer check, which then panics ("IO-APIC + timer
 # doesn't work!"). KVM, Hyper-V and VMware guests skip it the same way.
 append="console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=$loglevel no_timer_check"
-append+=" VMTEST_HOST_BUILD=$(cd "$here/../../.." && pwd)/.build VMTEST_KMEMLEAK=$kmemleak"
+append+=" VMTEST_HOST_BUILD=$(cd "$here/../../.." && pwd)/.build VMTEST_KMEMLEAK=$kmemleak$env"
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "$smp" -m "$mem"
 	-no-reboot -display none -monitor none -serial stdio -serial "file:$results"
 	-kernel "$kernel" -initrd "$work/initramfs.gz" -append "$append"

@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mdev-stress: everything a user can do to vmbus_mdev, at once, for a
+ * bounded time.
+ *
+ *   mdev-stress SECONDS PROGS_DIR TESTVENDOR_KO
+ *
+ * Threads, each on its own for SECONDS, then stopping by themselves:
+ *  - four creators, each with three UUIDs of its own, create them on a
+ *    random type (the test vendor's two parents, vmbus_mtty, Azure Blob)
+ *    and remove them again; one keeps to a type of two instances, which
+ *    it fills;
+ *  - a binder unbinds, binds (to a random driver of the bus) and sets or
+ *    clears driver_override on random instances;
+ *  - a parent churner unregisters and registers the test vendor's
+ *    parents (its "online" parameter), unloads and loads the test vendor
+ *    module (TESTVENDOR_KO), and has the simulated host rescind and offer its channel;
+ *  - an Azure Blob feeder keeps two processes sending requests on every
+ *    node there is, and kills one with SIGKILL now and then;
+ *  - a VFIO user runs vfio-client (from PROGS_DIR) on random vmbus_mtty
+ *    instances, holding the device until the remove's request IRQ or
+ *    making a round trip.
+ * Every result is counted by errno, per operation, and must be one that
+ * the ABI documents for it (Documentation/driver-api/vmbus_mdev.rst,
+ * "Errors of create", Remove, the driver model; azure_blob.rst; the
+ * allowed lists below are written from those, not from the code). The
+ * table is printed at the end, with the results outside it; the exit
+ * status is 0 only when there were none. What is left afterwards (no
+ * device, instances, UUIDs, pins, kmemleak) is the caller's check.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <misc/azure_blob.h>
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define CREATORS	4
+#define PER_CREATOR	3
+#define NR_UUIDS	(CREATORS * PER_CREATOR)
+
+static const char *const types[] = {
+	"/sys/devices/platform/vmbus_mdev_test.0/mdev_supported_types/test-small",
+	"/sys/devices/platform/vmbus_mdev_test.0/mdev_supported_types/test-bulk",
+	"/sys/devices/platform/vmbus_mdev_test.1/mdev_supported_types/test-small",
+	"/sys/devices/vmbus_mtty/mdev_supported_types/vmbus_mtty-1",
+	"/sys/devices/vmbus_mtty/mdev_supported_types/vmbus_mtty-2",
+	"/sys/devices/platform/azblob_sim.0/mdev_supported_types/azure_blob-standard",
+};
+
+static const char *const drivers[] = {
+	"vmbus_mdev_vfio", "azure_blob", "vmbus_mdev_test_a", "vmbus_mdev_test_b",
+};
+
+#define BUS		"/sys/bus/vmbus_mdev"
+#define ONLINE		"/sys/module/vmbus_mdev_testvendor/parameters/online"
+#define SIM		"/sys/kernel/debug/azblob_sim"
+
+/* The errnos counted; the last column is "any other". */
+static const int errs[] = {
+	0, ENOENT, ENODEV, EBUSY, EEXIST, EUSERS, EAGAIN, EINVAL, EINTR,
+	ETIMEDOUT, ENOMEM,
+};
+
+#define NR_ERRS		(ARRAY_SIZE(errs) + 1)
+
+struct op {
+	const char *name;
+	const char *allowed;	/* errno names, comma-separated; "0" for success */
+};
+
+/* Counts per operation and errno, shared with the client processes. */
+static long (*counts)[NR_ERRS];
+
+/*
+ * What each operation may return, from the ABI documents: ENOENT is the
+ * open of a sysfs file or node whose device or parent is gone, which
+ * every racing operation can meet.
+ */
+enum {
+	OP_CREATE, OP_REMOVE, OP_UNBIND, OP_BIND, OP_OVERRIDE, OP_ONLINE,
+	OP_OFFLINE, OP_RMMOD, OP_INSMOD, OP_RESCIND, OP_OFFER, OP_REQUEST,
+	OP_VFIO, NR_OPS,
+};
+
+static struct op ops[NR_OPS] = {
+	/* Errors of create, and ENOENT: the parent is gone. */
+	[OP_CREATE] = { "create", "0,ENOENT,EEXIST,EUSERS,ENODEV" },
+	/* Remove: lost to another remover (parent unregister), or gone. */
+	[OP_REMOVE] = { "remove", "0,ENOENT,ENODEV" },
+	/* The driver model: not bound to it, or gone. */
+	[OP_UNBIND] = { "unbind", "0,ENOENT,ENODEV" },
+	/* Refused by match, already bound, or gone. */
+	[OP_BIND] = { "bind", "0,ENOENT,ENODEV,EBUSY" },
+	[OP_OVERRIDE] = { "driver_override", "0,ENOENT,ENODEV" },
+	[OP_ONLINE] = { "test vendor parents registered", "0,ENOENT" },
+	[OP_OFFLINE] = { "test vendor parents unregistered", "0,ENOENT" },
+	/* delete_module(O_NONBLOCK): in use, or not loaded. */
+	[OP_RMMOD] = { "rmmod test vendor", "0,EAGAIN,EBUSY,ENOENT" },
+	[OP_INSMOD] = { "insmod test vendor", "0,EEXIST" },
+	/* The simulated host: no channel to take away, or one already. */
+	[OP_RESCIND] = { "rescind", "0,ENODEV" },
+	[OP_OFFER] = { "offer", "0,EBUSY,EEXIST" },
+	/* azure_blob.rst: revoked (removed, rescinded), or no node. */
+	[OP_REQUEST] = { "Azure Blob request", "0,ENOENT,ENODEV,EAGAIN,ETIMEDOUT" },
+	/*
+	 * vfio-client: "0" is exit 0, "ENODEV" exit 1 (the device went under
+	 * it, or a hold saw no remove), "other" a crash.
+	 */
+	[OP_VFIO] = { "VFIO client", "0,ENODEV" },
+};
+
+static const char *errname(int e)
+{
+	static const char *const names[] = {
+		"0", "ENOENT", "ENODEV", "EBUSY", "EEXIST", "EUSERS", "EAGAIN",
+		"EINVAL", "EINTR", "ETIMEDOUT", "ENOMEM", "other",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errs) && errs[i] != e; i++)
+		;
+	return names[i];
+}
+
+static void count(int op, int e)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(errs) && errs[i] != e; i++)
+		;
+	__atomic_fetch_add(&counts[op][i], 1, __ATOMIC_RELAXED);
+}
+
+static int allowed(const struct op *o, const char *name)
+{
+	const char *p = o->allowed;
+	size_t len = strlen(name);
+
+	while ((p = strstr(p, name))) {
+		if ((p == o->allowed || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+static int stop;
+
+/* Whether the time is not up yet; set once by main(), read by all. */
+static int running(void)
+{
+	return !__atomic_load_n(&stop, __ATOMIC_RELAXED);
+}
+
+static const char *progs, *testvendor;
+static char uuids[NR_UUIDS][37];
+
+/* One write(2) of @val to @path: 0 or the errno (ENOENT from the open). */
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		e = errno;
+	close(fd);
+	return e;
+}
+
+static unsigned int rnd(unsigned int *seed, unsigned int n)
+{
+	return rand_r(seed) % n;
+}
+
+static void pause_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void *creator(void *arg)
+{
+	unsigned int id = (unsigned long)arg, seed = id * 7919 + 1;
+	char path[256];
+
+	while (running()) {
+		const char *u = uuids[id * PER_CREATOR + rnd(&seed, PER_CREATOR)];
+
+		/*
+		 * Creator 0 keeps to test-small (two instances) with its three
+		 * UUIDs, and removes only a third of what it creates, so that
+		 * the type is often full (EUSERS).
+		 */
+		snprintf(path, sizeof(path), "%s/create",
+			 types[id ? rnd(&seed, ARRAY_SIZE(types)) : 0]);
+		count(OP_CREATE, put(path, u));
+		pause_ms(rnd(&seed, 20));
+		snprintf(path, sizeof(path), BUS "/devices/%s/remove", u);
+		if (id ? rnd(&seed, 4) : !rnd(&seed, 3))
+			count(OP_REMOVE, put(path, "1"));
+	}
+	return NULL;
+}
+
+static void *binder(void *arg)
+{
+	unsigned int seed = 4242;
+	char path[256], link[256];
+	const char *u, *d;
+	ssize_t n;
+
+	while (running()) {
+		u = uuids[rnd(&seed, NR_UUIDS)];
+		d = drivers[rnd(&seed, ARRAY_SIZE(drivers))];
+		switch (rnd(&seed, 3)) {
+		case 0:
+			snprintf(path, sizeof(path), BUS "/devices/%s/driver", u);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n < 0)
+				break;
+			link[n] = 0;
+			snprintf(path, sizeof(path), BUS "/drivers/%s/unbind", basename(link));
+			count(OP_UNBIND, put(path, u));
+			break;
+		case 1:
+			snprintf(path, sizeof(path), BUS "/drivers/%s/bind", d);
+			count(OP_BIND, put(path, u));
+			break;
+		default:
+			snprintf(path, sizeof(path), BUS "/devices/%s/driver_override", u);
+			count(OP_OVERRIDE, put(path, rnd(&seed, 2) ? d : "\n"));
+		}
+		pause_ms(rnd(&seed, 10));
+	}
+	return NULL;
+}
+
+static int module_op(int load)
+{
+	int fd, e = 0;
+
+	if (!load)
+		return syscall(SYS_delete_module, "vmbus_mdev_testvendor", O_NONBLOCK) ?
+		       errno : 0;
+	fd = open(testvendor, O_RDONLY);
+	if (fd < 0)
+		return errno;
+	if (syscall(SYS_finit_module, fd, "", 0))
+		e = errno;
+	close(fd);
+	return e;
+}
+
+static void *churner(void *arg)
+{
+	unsigned int seed = 777;
+
+	while (running()) {
+		switch (rnd(&seed, 4)) {
+		case 0:
+			count(OP_OFFLINE, put(ONLINE, "0"));
+			pause_ms(rnd(&seed, 50));
+			count(OP_ONLINE, put(ONLINE, "1"));
+			break;
+		case 1:
+			count(OP_RMMOD, module_op(0));
+			pause_ms(rnd(&seed, 50));
+			count(OP_INSMOD, module_op(1));
+			break;
+		default:
+			count(OP_RESCIND, put(SIM "/rescind", "1"));
+			pause_ms(rnd(&seed, 50));
+			count(OP_OFFER, put(SIM "/offer", "1"));
+		}
+		pause_ms(100 + rnd(&seed, 200));
+	}
+	return NULL;
+}
+
+/* One Azure Blob client process: NOP requests on every node, forever. */
+static void azblob_client(unsigned int seed)
+{
+	static char text[64] = "NOP stress", resp[64];
+	struct az_blob_request_sync r;
+	char path[128];
+	int fd;
+
+	for (;;) {
+		snprintf(path, sizeof(path), "/dev/azure_blob/%s", uuids[rnd(&seed, NR_UUIDS)]);
+		fd = open(path, O_RDWR);
+		if (fd < 0) {
+			if (errno != ENOENT)
+				count(OP_REQUEST, errno);
+			pause_ms(5);
+			continue;
+		}
+		memset(&r, 0, sizeof(r));
+		r.timeout = 10000;
+		r.request_len = strlen(text);
+		r.response_len = sizeof(resp);
+		r.request_buffer = (unsigned long)text;
+		r.response_buffer = (unsigned long)resp;
+		count(OP_REQUEST, ioctl(fd, IOCTL_AZ_BLOB_DRIVER_USER_REQUEST, &r) ? errno : 0);
+		close(fd);
+	}
+}
+
+static void *feeder(void *arg)
+{
+	unsigned int seed = 99, i;
+	pid_t kids[2];
+
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (!kids[i])
+			azblob_client(i + 1);
+	}
+	while (running()) {
+		pause_ms(200 + rnd(&seed, 500));
+		i = rnd(&seed, 2);
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+		kids[i] = fork();
+		if (!kids[i])
+			azblob_client(seed);
+	}
+	for (i = 0; i < 2; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	return NULL;
+}
+
+static void *vfio_user(void *arg)
+{
+	unsigned int seed = 31337;
+	char dev[128], client[512], ready[64], real[512];
+	int st;
+	pid_t p;
+
+	snprintf(client, sizeof(client), "%s/vfio-client", progs);
+	while (running()) {
+		snprintf(dev, sizeof(dev), BUS "/devices/%s", uuids[rnd(&seed, NR_UUIDS)]);
+		snprintf(ready, sizeof(ready), "/tmp/stress-ready.%u", seed);
+		/* Only vmbus_mtty's instances are VFIO devices. */
+		if (!realpath(dev, real) || !strstr(real, "/vmbus_mtty/")) {
+			pause_ms(10);
+			continue;
+		}
+		p = fork();
+		if (!p) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, 1);
+			dup2(null, 2);
+			if (rnd(&seed, 2))
+				execl(client, client, dev, "hold", ready, "3", (char *)NULL);
+			execl(client, client, dev, "roundtrip", (char *)NULL);
+			_exit(127);
+		}
+		waitpid(p, &st, 0);
+		unlink(ready);
+		count(OP_VFIO, WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 :
+			       WIFEXITED(st) && WEXITSTATUS(st) == 1 ? ENODEV : -1);
+	}
+	return NULL;
+}
+
+static long report(void)
+{
+	long outside = 0, total;
+	size_t o, i;
+
+	for (o = 0; o < NR_OPS; o++) {
+		total = 0;
+		for (i = 0; i < NR_ERRS; i++)
+			total += counts[o][i];
+		printf("stress: %s: %ld:", ops[o].name, total);
+		for (i = 0; i < NR_ERRS; i++) {
+			const char *n = i < ARRAY_SIZE(errs) ? errname(errs[i]) : "other";
+
+			if (!counts[o][i])
+				continue;
+			printf(" %s %ld%s", n, counts[o][i],
+			       allowed(&ops[o], n) ? "" : " (not documented)");
+			if (!allowed(&ops[o], n))
+				outside += counts[o][i];
+		}
+		printf("\n");
+	}
+	printf("stress: %ld results outside the documented ones\n", outside);
+	return outside;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t[CREATORS + 4];
+	unsigned int i, n = 0;
+	int seconds;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 4) {
+		fprintf(stderr, "usage: mdev-stress SECONDS PROGS_DIR TESTVENDOR_KO\n");
+		return 2;
+	}
+	seconds = atoi(argv[1]);
+	progs = argv[2];
+	testvendor = argv[3];
+	counts = mmap(NULL, sizeof(*counts) * NR_OPS, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (counts == MAP_FAILED)
+		return 2;
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < NR_UUIDS; i++)
+		snprintf(uuids[i], sizeof(uuids[i]), "5e5e5e5e-0000-4000-8000-%012x", i);
+	for (i = 0; i < CREATORS; i++)
+		pthread_create(&t[n++], NULL, creator, (void *)(unsigned long)i);
+	pthread_create(&t[n++], NULL, binder, NULL);
+	pthread_create(&t[n++], NULL, churner, NULL);
+	pthread_create(&t[n++], NULL, feeder, NULL);
+	pthread_create(&t[n++], NULL, vfio_user, NULL);
+	sleep(seconds);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	return report() ? 1 : 0;
+}

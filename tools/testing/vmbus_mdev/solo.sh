@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# One test of make check's VM alone, on the debug kernel, for longer:
+#
+#   make fuzz [OPS=N] [SEED=S] [CALLS=M] [FSEED=F]
+#       guest/test-fuzz.sh: trinity makes N system calls per target
+#       (default 100000; make check makes 2000) from seed S, and the
+#       structured fuzzer of the Azure Blob ioctl M calls (default
+#       100000; make check 3000) from seed F
+#   make stress [DURATION=SECONDS]
+#       guest/test-stress.sh for SECONDS (default 1800; make check 60)
+#
+# A seed not given is the run's own, printed by the test so that a failure
+# can be replayed. The checks are those of make check: the test's own
+# results, a clean console (no splat, no hung task) and kmemleak at the
+# VM's teardown.
+
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+what=$1
+env=()
+case "$what" in
+fuzz)
+	ops=${OPS:-100000} calls=${CALLS:-100000}
+	env=(--env "TRINITY_OPS=$ops" --env "FUZZ_CALLS=$calls")
+	[ -z "${SEED:-}" ] || env+=(--env "TRINITY_SEED=$SEED")
+	[ -z "${FSEED:-}" ] || env+=(--env "FUZZ_SEED=$FSEED")
+	timeout=$((3600 + ops / 4 + calls / 10))
+	;;
+stress)
+	duration=${DURATION:-1800}
+	env=(--env "STRESS_SECONDS=$duration")
+	timeout=$((3600 + duration))
+	;;
+*)
+	echo "usage: solo.sh fuzz|stress" >&2
+	exit 2
+	;;
+esac
+deps
+mkdir -p "$BUILD"
+kout=$(test_kernel)
+build_modules test "$kout"
+build_progs
+awk -v t="$what" '$1 == "guest" && $3 == t { print $3, $4, $5 }' "$T/tests.manifest" \
+	>"$BUILD/plan-$what"
+log=$BUILD/$what-vm.log
+rc=0
+"$T/run-vm.sh" --kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test" \
+	--load "$BOOT_MODULES" --script "$T/guest/check.sh" --log "$log" \
+	--plan "$BUILD/plan-$what" --results "$log.ktap" --kmemleak "${env[@]}" \
+	--timeout $timeout --idle-timeout 900 --mem 3072 >/dev/null || rc=$?
+grep -E "^(fuzz|trinity|azblob-fuzz[0-9]*|stress): " "$log" |
+	grep -Ev "^(fuzz|stress): ok " || true
+if [ $rc -eq 0 ]; then
+	echo "$what: passed (log $log)"
+else
+	tail -30 "$log"
+	echo "$what: FAILED (exit $rc; log $log)"
+fi
+exit $rc
