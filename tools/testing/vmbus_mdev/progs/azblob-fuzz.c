@@ -394,9 +394,9 @@ static int self_test(unsigned long calls, unsigned long long seed)
 			if (usable(bufs[k], k > 0) == accessible(bufs[k], k > 0))
 				continue;
 			if (wrong++ < 20)
-				printf("azblob-fuzz -t: call %lu buffer %lu: %s+%#lx len %u: usable() says %d\n",
+				printf("azblob-fuzz -t: call %lu buf %lu: %s+%#lx len %u: %s %d\n",
 				       i, k, kind_name[bufs[k]->kind], offset(bufs[k]),
-				       bufs[k]->len, usable(bufs[k], k > 0));
+				       bufs[k]->len, "usable() says", usable(bufs[k], k > 0));
 		}
 	}
 	if (!still_unmapped())
