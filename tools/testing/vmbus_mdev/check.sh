@@ -127,6 +127,9 @@ rm -f "$qlog.ktap"
 	--plan "$(plan qemu)" --results "$qlog.ktap" \
 	--timeout 2400 --mem 2048 --loglevel 5 >/dev/null &
 qpid=$!
+# If check.sh stops early, so does the nested-QEMU VM (run-vm.sh stops
+# its QEMU on TERM).
+trap 'kill $qpid 2>/dev/null' EXIT
 
 # About 15 minutes on a quiet machine, over 40 with 35% of its CPU taken by
 # its host (steal). So a long bound on the whole run, and a hang caught by
@@ -136,7 +139,7 @@ rm -f "$log.ktap"
 "$T/run-vm.sh" --kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/test" \
 	--load "$BOOT_MODULES" --script "$T/guest/check.sh" --log "$log" \
 	--plan "$(plan check)" --results "$log.ktap" --kmemleak \
-	--timeout 3600 --idle-timeout 900 --mem 3072 >/dev/null
+	--timeout 5400 --idle-timeout 900 --mem 3072 >/dev/null
 vm_result $? "test VM: guest tests, clean console (no splat, no leak)" "$log"
 wait $qpid
 vm_result $? "nested-QEMU VM (stock kernel): guest tests, clean console" "$qlog"

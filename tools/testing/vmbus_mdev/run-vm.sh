@@ -138,7 +138,12 @@ if [ $interactive -eq 1 ]; then
 	exit 0
 fi
 
-# QEMU runs in the background so that the timeouts can stop exactly it.
+# QEMU runs in the background so that the timeouts can stop exactly it,
+# and so that a run stopped from outside (check.sh's, on Ctrl-C or TERM)
+# stops it too.
+qpid=""
+trap '[ -z "$qpid" ] || kill $qpid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 run_qemu() {
 	: >"$log"
 	"${qemu[@]}" </dev/null >"$log" 2>&1 &

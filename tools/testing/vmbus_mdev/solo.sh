@@ -27,7 +27,8 @@ fuzz)
 	env=(--env "TRINITY_OPS=$ops" --env "FUZZ_CALLS=$calls")
 	[ -z "${SEED:-}" ] || env+=(--env "TRINITY_SEED=$SEED")
 	[ -z "${FSEED:-}" ] || env+=(--env "FUZZ_SEED=$FSEED")
-	timeout=$((3600 + ops / 4 + calls / 10))
+	# Above the guest's own bounds: trinity's per target, three targets.
+	timeout=$((3600 + 3 * (600 + ops / 5) + calls / 10))
 	;;
 stress)
 	duration=${DURATION:-1800}

@@ -239,7 +239,7 @@ d=$(points "create ${T2##*/} at the defaults")
 t=$(points "create ${T2##*/}")
 echo "faults: create ${T2##*/}: $d fault points at the filters' defaults, $t with every allocation"
 check "the defaults would hide most fault points ($d, not $t)" \
-	[ -n "$d" ] && [ -n "$t" ] && [ $((d * 4)) -lt "$t" ]
+	sh -c '[ -n "$1" ] && [ -n "$2" ] && [ $(($1 * 4)) -lt "$2" ]' _ "$d" "$t"
 for f in failslab fail_page_alloc; do
 	cat /tmp/ignore-gfp-wait.$f >$FI/$f/ignore-gfp-wait
 done

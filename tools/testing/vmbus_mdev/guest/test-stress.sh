@@ -44,7 +44,9 @@ echo "stress: $SECONDS_ s"
 rc=$?
 cat /tmp/stress.out
 check "every result one the ABI documents" [ $rc -eq 0 ]
-check "every operation ran" sh -c "! grep -q ': 0:\$' /tmp/stress.out"
+# 13 operations, each with a count line "stress: NAME: TOTAL: ...", none 0
+check "every operation ran" sh -c "[ \$(grep -c '^stress: .*: [0-9]*:' /tmp/stress.out) -eq 13 ] &&
+	! grep -q ': 0:\$' /tmp/stress.out"
 
 # Back to the start: the test vendor loaded and online, the channel
 # offered (each may already be so), then every instance removed.

@@ -36,6 +36,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +322,20 @@ static void pick_call(struct call *c)
 	};
 
 	memset(c, 0, sizeof(*c));
+	if (!below(20)) {
+		/*
+		 * At the page limit: a page of request, a page of response
+		 * and 8190 pages of data make 8192 (accepted); the data one
+		 * byte further in makes 8193 (EINVAL).
+		 */
+		c->nr = REQUEST_NR;
+		c->req = (struct buf){ RW, (uintptr_t)regions[RW].base, HV_PAGE };
+		c->resp = (struct buf){ RW, (uintptr_t)regions[RW].base + HV_PAGE, HV_PAGE };
+		c->data = (struct buf){ RW, (uintptr_t)regions[RW].base + 2 * HV_PAGE +
+					below(2), (MAX_PAGES - 2) * HV_PAGE };
+		c->data_valid = below(2) ? c->data.len : 0;
+		return;
+	}
 	c->nr = below(40) ? REQUEST_NR : neighbours[below(8)];
 	c->struct_gone = !below(40);
 	pick_buf(&c->req, pick_len());
@@ -388,7 +403,9 @@ static int self_test(unsigned long calls, unsigned long long seed)
 		bufs[1] = &c.resp;
 		bufs[2] = &c.data;
 		for (k = 0; k < 3; k++) {
-			if (!bufs[k]->len || bufs[k]->len > MAX_LEN)
+			/* A 32-bit pointer cannot hold the kernel address. */
+			if (!bufs[k]->len || bufs[k]->len > MAX_LEN ||
+			    (bufs[k]->kind == KERN && sizeof(void *) < 8))
 				continue;
 			checked++;
 			if (usable(bufs[k], k > 0) == accessible(bufs[k], k > 0))
@@ -412,7 +429,7 @@ int main(int argc, char **argv)
 	unsigned long long seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 1;
 	long expected[NR_OUTCOMES] = { 0 }, bad = 0, invalid_ok = 0;
 	long seen[4] = { 0 };	/* 0, EINVAL, EFAULT, ENOTTY; other in bad */
-	struct az_blob_request_sync *r;
+	struct az_blob_request_sync *r, saved;
 	enum outcome want;
 	struct call c;
 	int fd, got;
@@ -449,7 +466,18 @@ int main(int argc, char **argv)
 		r->data_buffer = c.data.addr;
 		if (c.req.kind == RW && c.req.len >= 8 && usable(&c.req, 0))
 			memcpy((void *)(uintptr_t)c.req.addr, "NOP fuzz", 8);
+		saved = *r;
 		got = ioctl(fd, c.nr, c.struct_gone ? (void *)regions[GONE].base : r) ? errno : 0;
+		/*
+		 * azure_blob.rst: on success the structure comes back with
+		 * only "response" filled in; on an error nothing is copied back.
+		 */
+		if (memcmp(r, &saved, got ? sizeof(*r) : offsetof(typeof(*r), response))) {
+			if (bad++ < 20)
+				printf("azblob-fuzz: call %lu (seed %llu): %s\n", i, seed,
+				       got ? "the structure changed on an error" :
+				       "a field other than response changed");
+		}
 		expected[want]++;
 		if (!got)
 			seen[0]++;

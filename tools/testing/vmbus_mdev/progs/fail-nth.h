@@ -247,7 +247,7 @@ static inline int fn_sweep(const struct fn_use *u, void *ctx,
 			break;
 		nth--;
 	}
-	if (nth > max)
+	if (nth > max && r->bad <= 10)
 		fn_bad(u, r, nth, "still reaching new fault points at the limit",
 		       0, NULL);
 	r->points = nth - 1;
