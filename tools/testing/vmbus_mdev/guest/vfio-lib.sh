@@ -102,6 +102,14 @@ client_results() {
 	grep -q "^[a-z0-9-]*: FAIL" /tmp/client.log && cat /tmp/client.log
 	check "$name: client exit status" [ $rc -eq 0 ]
 }
+# unload MODULE...: rmmod each, in the order given, one check each.
+unload() {
+	local m
+
+	for m in "$@"; do
+		check "unload $m" rmmod $m
+	done
+}
 # vfio_load: the VFIO bus driver and the sample vendor, two checks.
 vfio_load() {
 	check "load vmbus_mdev_vfio" insmod "$VMTEST_MODDIR/vmbus_mdev_vfio.ko" &&

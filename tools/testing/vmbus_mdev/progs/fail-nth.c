@@ -75,19 +75,25 @@ static int write_file(const char *f, const char *v)
 	return close(fd) ? -errno : 0;
 }
 
-/* The -s writes, before each attempt. */
-static int setup_writes(void *ctx)
+/* The writes of @kv (the -s or -u ones), each of which must succeed. */
+static int write_all(const struct kv *kv, int n, const char *what)
 {
 	int i, ret;
 
-	for (i = 0; i < nsetup; i++) {
-		ret = write_file(setup[i].file, setup[i].value);
+	for (i = 0; i < n; i++) {
+		ret = write_file(kv[i].file, kv[i].value);
 		if (ret) {
-			printf("fail-nth: %s: setup: %s\n", name, setup[i].file);
+			printf("fail-nth: %s: %s: %s\n", name, what, kv[i].file);
 			return ret;
 		}
 	}
 	return 0;
+}
+
+/* The -s writes, before each attempt. */
+static int setup_writes(void *ctx)
+{
+	return write_all(setup, nsetup, "setup");
 }
 
 /* Open FILE (or the module) before the window. */
@@ -175,15 +181,10 @@ static const char *whole(void *ctx)
 static int undo_all(void *ctx)
 {
 	char mod[64];
-	int i, ret;
+	int ret = write_all(undo, nundo, "undo");
 
-	for (i = 0; i < nundo; i++) {
-		ret = write_file(undo[i].file, undo[i].value);
-		if (ret) {
-			printf("fail-nth: %s: undo: %s\n", name, undo[i].file);
-			return ret;
-		}
-	}
+	if (ret)
+		return ret;
 	if (module && (module_name(mod, sizeof(mod)) ||
 		       syscall(SYS_delete_module, mod, O_NONBLOCK)))
 		return -errno;
