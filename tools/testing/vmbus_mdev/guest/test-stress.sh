@@ -50,7 +50,12 @@ check "every operation ran" sh -c "[ \$(grep -c '^stress: .*: [0-9]*:' /tmp/stre
 
 # Back to the start: the test vendor loaded and online, the channel
 # offered (each may already be so), then every instance removed.
-[ -e $ON ] || insmod $KO
+# (Loaded again only once its drivers have left sysfs: mdev-stress.c's
+# wait_drivers_gone() says why.)
+if [ ! -e $ON ]; then
+	wait_until 10 sh -c "! ls -d $BUS/drivers/vmbus_mdev_test_* 2>/dev/null"
+	insmod $KO
+fi
 echo 1 >$ON
 echo 1 >$SIM/offer 2>/dev/null
 for d in $BUS/devices/*; do
