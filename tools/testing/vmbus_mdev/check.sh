@@ -129,7 +129,7 @@ rm -f "$qlog.ktap"
 qpid=$!
 # If check.sh stops early, so does the nested-QEMU VM (run-vm.sh stops
 # its QEMU on TERM).
-trap 'kill $qpid 2>/dev/null' EXIT
+trap 'kill $qpid 2>/dev/null || true' EXIT
 
 # About 15 minutes on a quiet machine, over 40 with 35% of its CPU taken by
 # its host (steal). So a long bound on the whole run, and a hang caught by

@@ -142,7 +142,7 @@ fi
 # and so that a run stopped from outside (check.sh's, on Ctrl-C or TERM)
 # stops it too.
 qpid=""
-trap '[ -z "$qpid" ] || kill $qpid 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -z "$qpid" ] || kill $qpid 2>/dev/null || true; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 run_qemu() {
 	: >"$log"
