@@ -110,7 +110,6 @@ static struct op ops[NR_OPS] = {
 	[OP_RMMOD] = { "rmmod test vendor", "0,EAGAIN,EBUSY,ENOENT" },
 	/* Only ever tried with the module gone, and its drivers too. */
 	[OP_INSMOD] = { "insmod test vendor", "0" },
-	/* The simulated host: no channel to take away, or one already. */
 	/* The churner alone rescinds and offers, each after the other. */
 	[OP_RESCIND] = { "rescind", "0" },
 	[OP_OFFER] = { "offer", "0" },
