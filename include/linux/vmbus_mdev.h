@@ -107,7 +107,9 @@ struct vmbus_mdev_vendor_ops {
  *	index @index
  * @set_irqs: VFIO_DEVICE_SET_IRQS, already validated against @irq_info;
  *	@data holds @count bools or eventfd numbers as @flags says, copied
- *	from user space
+ *	from user space. @count is 0 only for VFIO_IRQ_SET_DATA_NONE |
+ *	VFIO_IRQ_SET_ACTION_TRIGGER (disable the trigger), so @data is
+ *	never NULL for a bool or eventfd call
  * @reset: VFIO_DEVICE_RESET; optional
  *
  * The vendor never registers anything with VFIO itself. Every callback is
