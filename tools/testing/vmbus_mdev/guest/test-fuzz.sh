@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Fuzzing: the structured fuzzer of the Azure Blob ioctl (progs/azblob-fuzz.c,
-# 64-bit and 32-bit callers), then Debian's trinity.
+# 64-bit and 32-bit callers), that of a vmbus_mtty card's VFIO device fd
+# (progs/vfio-fuzz.c: VFIO_CALLS calls, default 4000, from FUZZ_SEED, on a
+# dual-port and a single-port card, while its own second thread makes the
+# card interrupt), then Debian's trinity.
 #
 # azblob-fuzz draws FUZZ_CALLS calls (default 3000) from seed FUZZ_SEED
 # (default 1: make check's result depends on the code only) with lengths, offsets and memory of every kind
@@ -65,6 +68,18 @@ for c in azblob-fuzz azblob-fuzz32; do
 	tail -3 /tmp/$c.out
 	check "$c: every call as the ABI says (seed $FSEED)" [ $rc -eq 0 ]
 done
+# The VFIO device fd of a dual-port card, then of a single-port one.
+VCALLS=${VFIO_CALLS:-4000}
+expect "create a single-port vmbus_mtty instance" ok $T1/create $U2
+for c in "$U1 2" "$U2 1"; do
+	set -- $c
+	echo "fuzz: vfio-fuzz: $2-port card, $VCALLS calls, seed $FSEED"
+	"$VMTEST_PROGS/vfio-fuzz" $BUS/devices/$1 $2 $VCALLS $FSEED >/tmp/vfio-fuzz.out 2>&1
+	rc=$?
+	grep "^vfio-fuzz" /tmp/vfio-fuzz.out | head -32
+	check "vfio-fuzz, $2-port card: every call as the ABI says (seed $FSEED)" [ $rc -eq 0 ]
+done
+expect "the single-port instance removed" ok $BUS/devices/$U2/remove 1
 for d in dev sys proc tmp; do
 	check "bind-mount /$d into the host share" mount --bind /$d /host/$d
 done
