@@ -1,21 +1,31 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (once) the debug test kernel from Debian's linux-source-6.12 with
-# the fixes in kernel-patches/ applied, x86_64_defconfig plus
-# kernel.config, and print the build directory.
+# Build (once) a test kernel from Debian's linux-source-6.12 with the fixes
+# in kernel-patches/ applied, and print its build directory:
 #
-# The result is cached under ${XDG_CACHE_HOME:-~/.cache}/vmbus_mdev/, keyed
-# by the fragment, the patches, the source package version and RECIPE
-# below, so a second run returns at once. Bump RECIPE when the build steps
-# themselves change. The extracted source is patched in place and records
+#   build-kernel.sh [debug]   x86_64_defconfig + kernel.config (KASAN,
+#                             lockdep, kmemleak, ...): make check's kernel
+#   build-kernel.sh kcsan     the same + kernel-kcsan.config (KCSAN, which
+#                             excludes KASAN): make check-kcsan's
+#
+# Each flavour is cached under ${XDG_CACHE_HOME:-~/.cache}/vmbus_mdev/ as
+# kernel-FLAVOUR-KEY, keyed by its fragments, the patches, the source
+# package version and RECIPE below, so a second run returns at once; a
+# new build of a flavour deletes that flavour's older builds only. Bump
+# RECIPE when the build steps themselves change. The extracted source is patched in place and records
 # which patches it has (.patched); another set extracts it again.
 
 set -euo pipefail
 
 RECIPE=1
 here=$(cd "$(dirname "$0")" && pwd)
-fragment=$here/kernel.config
+flavour=${1:-debug}
+case "$flavour" in
+debug) fragments=("$here/kernel.config") ;;
+kcsan) fragments=("$here/kernel.config" "$here/kernel-kcsan.config") ;;
+*) echo "usage: build-kernel.sh [debug|kcsan]" >&2; exit 2 ;;
+esac
 tarball=/usr/src/linux-source-6.12.tar.xz
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/vmbus_mdev
 
@@ -27,10 +37,10 @@ shopt -s nullglob
 patches=("$here"/kernel-patches/*.patch)	# in order: the glob sorts
 shopt -u nullglob
 pkey=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-16)
-key=$( { cat "$fragment"; echo "$srcver"; echo "recipe $RECIPE"; echo "patches $pkey"; } |
+key=$( { cat "${fragments[@]}"; echo "$srcver"; echo "recipe $RECIPE"; echo "patches $pkey"; } |
 	sha256sum | cut -c1-16)
 src=$cache/src-$srcver
-out=$cache/kernel-$key
+out=$cache/kernel-$flavour-$key
 
 if [ -e "$out/.done" ]; then
 	log "reusing cached kernel $out"
@@ -58,15 +68,17 @@ mkdir -p "$out"
 buildlog=$out/build.log
 kmake() { make -C "$src" O="$out" "$@"; }
 
-log "configuring (x86_64_defconfig + $(basename "$fragment"))"
+log "configuring $flavour (x86_64_defconfig + ${fragments[*]##*/})"
 kmake defconfig >"$buildlog" 2>&1
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$fragment" >>"$buildlog" 2>&1
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${fragments[@]}" \
+	>>"$buildlog" 2>&1
 kmake olddefconfig >>"$buildlog" 2>&1
 
-# Fail loudly when Kconfig silently dropped something we asked for.
+# Fail loudly when Kconfig silently dropped something we asked for. A
+# later fragment overrides an earlier one, as in merge_config.sh: only an
+# option's last line is what was asked for.
 bad=0
 while IFS= read -r line; do
-	case "$line" in CONFIG_*=*) ;; *) continue ;; esac
 	opt=${line%%=*}
 	val=${line#*=}
 	if [ "$val" = n ]; then
@@ -79,7 +91,9 @@ while IFS= read -r line; do
 		log "requested $line, got: $got"
 		bad=1
 	fi
-done <"$fragment"
+done < <(cat "${fragments[@]}" | grep -E '^CONFIG_[A-Za-z0-9_]+=' |
+	awk -F= '{ last[$1] = $0; if (!($1 in seen)) order[++n] = $1; seen[$1] = 1 }
+		 END { for (i = 1; i <= n; i++) print last[order[i]] }')
 if [ $bad -ne 0 ]; then
 	log "configuration check failed; fix kernel.config"
 	exit 1
@@ -97,8 +111,13 @@ fi
 kmake INSTALL_MOD_PATH="$out/mods" INSTALL_MOD_STRIP=1 modules_install >>"$buildlog" 2>&1
 log "built in $((SECONDS - start)) s"
 touch "$out/.done"
-# Keep the cache bounded: builds of other configs or sources are stale.
+# Keep the cache bounded: this flavour's builds of other configs, and
+# sources of other versions and builds named before flavours existed, are
+# stale. The other flavour's build stays.
 for old in "$cache"/kernel-* "$cache"/src-*; do
+	case "${old##*/}" in
+	kernel-debug-* | kernel-kcsan-*) [[ "$old" == "$cache/kernel-$flavour-"* ]] || continue ;;
+	esac
 	[ "$old" = "$out" ] || [ "$old" = "$src" ] || rm -rf "$old"
 done
 echo "$out"

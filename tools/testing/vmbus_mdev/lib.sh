@@ -25,8 +25,9 @@ steal_since() {
 	awk -v s="$(($3 - $1))" -v t="$(($4 - $2))" 'BEGIN { printf "%.0f\n", t ? 100 * s / t : 0 }'
 }
 
-# test_kernel: the cached debug kernel's build directory (builds it once).
-test_kernel() { "$T/build-kernel.sh"; }
+# test_kernel [FLAVOUR]: the cached test kernel's build directory (builds
+# it once); FLAVOUR is debug (the default) or kcsan.
+test_kernel() { "$T/build-kernel.sh" "$@"; }
 kernel_src() { ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/vmbus_mdev/src-* | sort -V | tail -1; }
 
 # build_modules FLAVOR KDIR [make args...]: build a mirror of the source tree
