@@ -8,6 +8,7 @@
 #             [--log FILE] [--timeout SECONDS] [--mem MB] [--loglevel N]
 #             [--smp N] [--idle-timeout SECONDS] [--plan FILE]
 #             [--results FILE] [--kmemleak] [--env NAME=VALUE]...
+#             [--kcsan FILE]
 #
 # --modules DIR holds our .ko files (all are copied into the initramfs, the
 # ones named by --load are loaded at boot, in that order). --kmods names
@@ -29,6 +30,9 @@
 # --kmemleak: the kernel has kmemleak, and the guest fails without it.
 # --env NAME=VALUE goes on the kernel's command line, which hands it to
 # init, and so to every test, as an environment variable (no spaces).
+# --kcsan FILE: the kernel has KCSAN; its reports of races that none of
+# our code took part in go to FILE, and do not fail the run or its boot
+# (kcsan-filter.awk, here and in the guest's check of its boot).
 #
 # Exit status: the script's, or non-zero when the run timed out, the guest
 # did not report, or the console shows a kernel splat (see scan-log.sh).
@@ -38,7 +42,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kernel="" moddir="" kmodroot="" kmods="" load="" script="" interactive=0
 log="" timeout=600 idle=0 mem=2048 loglevel=7 smp=2
-plan="" results="" kmemleak=0 env=""
+plan="" results="" kmemleak=0 env="" kcsan=""
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--results) results=$2; shift ;;
 	--kmemleak) kmemleak=1 ;;
 	--env) env+=" $2"; shift ;;
+	--kcsan) kcsan=$2; shift ;;
 	*) echo "run-vm: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -108,7 +113,7 @@ else
 	cp "$script" "$root/vmtest/script"
 fi
 # What counts as a kernel report, for init's check of the boot.
-cp "$here/report-patterns" "$root/etc/vmtest/"
+cp "$here/report-patterns" "$here/kcsan-filter.awk" "$root/etc/vmtest/"
 # The guest scripts and the helpers they source.
 cp "$here"/guest/*.sh "$root/vmtest/"
 cp "$here/kmemleak-allow" "$root/etc/vmtest/"
@@ -128,6 +133,9 @@ fi
 # doesn't work!"). KVM, Hyper-V and VMware guests skip it the same way.
 append="console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=$loglevel no_timer_check"
 append+=" VMTEST_HOST_BUILD=$(cd "$here/../../.." && pwd)/.build VMTEST_KMEMLEAK=$kmemleak$env"
+[ -z "$kcsan" ] || append+=" VMTEST_KCSAN=1"
+scan=("$here/scan-log.sh")
+[ -z "$kcsan" ] || scan+=(--kcsan "$kcsan")
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "$smp" -m "$mem"
 	-no-reboot -display none -monitor none -serial stdio -serial "file:$results"
 	-kernel "$kernel" -initrd "$work/initramfs.gz" -append "$append"
@@ -189,7 +197,7 @@ run_qemu
 # A report after boot still fails the run. Each crashed boot's log is kept
 # under its own number, so that two crashes in a row can be told apart.
 boots=1
-while [ $boots -lt 3 ] && "$here/scan-log.sh" --boot-only "$log"; do
+while [ $boots -lt 3 ] && "${scan[@]}" --boot-only "$log"; do
 	cp "$log" "$log.boot$boots-splat"
 	cp "$results" "$results.boot$boots-splat" 2>/dev/null || true
 	echo "run-vm: kernel report during boot, before any vmbus_mdev code loaded;" \
@@ -203,7 +211,7 @@ if [ -z "$rc" ]; then
 	echo "run-vm: the guest never reported an exit status" >&2
 	rc=125
 fi
-if ! "$here/scan-log.sh" "$log"; then
+if ! "${scan[@]}" "$log"; then
 	[ "$rc" -ne 0 ] || rc=1
 fi
 exit "$rc"
