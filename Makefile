@@ -12,6 +12,8 @@
 #                   calls per target, SEED=S to replay) and the Azure Blob
 #                   ioctl's (CALLS=M, FSEED=F)
 #   make stress     the concurrent stress, DURATION=SECONDS (default 1800)
+#   make check-kcsan  the KUnit suites, the racing Azure Blob tests and the
+#                   stress (DURATION, default 300) on a KCSAN kernel
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -43,6 +45,9 @@ fuzz:
 stress:
 	DURATION=$(DURATION) $(T)/solo.sh stress
 
+check-kcsan:
+	DURATION=$(DURATION) $(T)/solo.sh kcsan
+
 vm:
 	$(T)/vm.sh $(if $(SCRIPT),--script $(SCRIPT))
 
@@ -50,4 +55,4 @@ clean:
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	rm -rf .build
 
-.PHONY: all check demo bench bench-azblob fuzz stress vm clean
+.PHONY: all check check-kcsan demo bench bench-azblob fuzz stress vm clean
