@@ -207,7 +207,7 @@ static int popcount(uint32_t x)
 	return __builtin_popcount(x);
 }
 
-/* The result SET_IRQS must give, as the uapi and the card's rules say. */
+/* The result SET_IRQS must give (0 or -errno), as the uapi and the card's rules say. */
 static int set_irqs_rule(uint32_t argsz, uint32_t flags, uint32_t index,
 			 uint32_t start, uint32_t count, int32_t fd)
 {
@@ -215,27 +215,27 @@ static int set_irqs_rule(uint32_t argsz, uint32_t flags, uint32_t index,
 
 	if (argsz < MINSZ_IRQ_SET || index >= NUM_IRQS || (flags & ~0x3fU) ||
 	    count >= UINT32_MAX - start)
-		return EINVAL;
+		return -EINVAL;
 	max = irq_count[index];
 	if (start >= max || start + count > max || popcount(data) != 1 ||
 	    popcount(action) != 1)
-		return EINVAL;
+		return -EINVAL;
 	size = data == F_DATA_BOOL ? 1 : data == F_DATA_EVENTFD ? 4 : 0;
 	if (argsz - MINSZ_IRQ_SET < (uint64_t)count * size)
-		return EINVAL;
+		return -EINVAL;
 	/* As vfio-pci: count 0 is only "disable the trigger". */
 	if (!count)
-		return data == F_DATA_NONE && action == F_ACTION_TRIGGER ? 0 : EINVAL;
+		return data == F_DATA_NONE && action == F_ACTION_TRIGGER ? 0 : -EINVAL;
 	if (action != F_ACTION_TRIGGER &&
 	    (index != 0 || data == F_DATA_EVENTFD))	/* INTx mask/unmask only */
-		return EINVAL;
+		return -EINVAL;
 	if (action == F_ACTION_TRIGGER && data == F_DATA_EVENTFD && fd != -1) {
 		if (fd < -1)
-			return EINVAL;
+			return -EINVAL;
 		if (fd == closed_fd)
-			return EBADF;
+			return -EBADF;
 		if (fd == nullfd)
-			return EINVAL;
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -273,7 +273,7 @@ static void op_set_irqs(struct vdev *v)
 		judge(OP_SETIRQS, ret, errno, 0, EFAULT, -1, "unmapped argument");
 		return;
 	}
-	want = set_irqs_rule(argsz, flags, index, start, count, fd);
+	want = -set_irqs_rule(argsz, flags, index, start, count, fd);
 	/* A payload the kernel must read but cannot. */
 	if (!want && where == 0 && count && (flags & 6))
 		want = EFAULT;
