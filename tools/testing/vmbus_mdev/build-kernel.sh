@@ -13,8 +13,9 @@
 # kernel-FLAVOUR-KEY, keyed by its fragments, the patches, the source
 # package version and RECIPE below, so a second run returns at once; a
 # new build of a flavour deletes that flavour's older builds only. Bump
-# RECIPE when the build steps themselves change. The extracted source is patched in place and records
-# which patches it has (.patched); another set extracts it again.
+# RECIPE when the build steps themselves change. The extracted source is
+# patched in place and records which patches it has (.patched); another
+# set extracts it again.
 
 set -euo pipefail
 

@@ -32,11 +32,11 @@ env=() flavour=debug tests=$what kcsan=()
 case "$what" in
 fuzz)
 	ops=${OPS:-100000} calls=${CALLS:-100000}
-	env=(--env "TRINITY_OPS=$ops" --env "FUZZ_CALLS=$calls")
+	env=(--env "TRINITY_OPS=$ops" --env "FUZZ_CALLS=$calls" --env "VFIO_CALLS=$calls")
 	[ -z "${SEED:-}" ] || env+=(--env "TRINITY_SEED=$SEED")
 	[ -z "${FSEED:-}" ] || env+=(--env "FUZZ_SEED=$FSEED")
 	# Above the guest's own bounds: trinity's per target, three targets.
-	timeout=$((3600 + 3 * (600 + ops / 5) + calls / 10))
+	timeout=$((3600 + 3 * (600 + ops / 5) + calls / 5))
 	;;
 stress)
 	duration=${DURATION:-1800}
