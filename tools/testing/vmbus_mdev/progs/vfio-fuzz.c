@@ -145,7 +145,8 @@ static void op_rw(struct vdev *v)
 	if (len == 0)
 		judge(OP_RW, ret, errno, 0, 0, EINVAL, "len 0 at %llu/%llu", idx, off);
 	else if (!valid)
-		judge(OP_RW, ret, errno, 0, EINVAL, kind ? EFAULT : -1,
+		judge(OP_RW, ret, errno, 0, EINVAL,
+		      kind == 1 || (kind == 2 && !write) ? EFAULT : -1,
 		      "%s %zu at region %llu + %llu", write ? "write" : "read", len,
 		      (unsigned long long)idx, (unsigned long long)off);
 	else if (kind == 1 || (kind == 2 && !write))
@@ -207,9 +208,14 @@ static int popcount(uint32_t x)
 	return __builtin_popcount(x);
 }
 
-/* The result SET_IRQS must give (0 or -errno), as the uapi and the card's rules say. */
+/*
+ * The result SET_IRQS must give (0 or -errno), as the uapi and the card's
+ * rules say. The header's checks come first, then the payload is read
+ * (EFAULT when @readable is false), then the card's own rules, in the
+ * order vfio-pci has them too.
+ */
 static int set_irqs_rule(uint32_t argsz, uint32_t flags, uint32_t index,
-			 uint32_t start, uint32_t count, int32_t fd)
+			 uint32_t start, uint32_t count, int32_t fd, int readable)
 {
 	uint32_t data = flags & 7, action = flags & 0x38, size, max;
 
@@ -223,9 +229,14 @@ static int set_irqs_rule(uint32_t argsz, uint32_t flags, uint32_t index,
 	size = data == F_DATA_BOOL ? 1 : data == F_DATA_EVENTFD ? 4 : 0;
 	if (argsz - MINSZ_IRQ_SET < (uint64_t)count * size)
 		return -EINVAL;
-	/* As vfio-pci: count 0 is only "disable the trigger". */
+	/*
+	 * Count 0 is only "disable the trigger" (vmbus_mdev_vfio.rst; vfio-pci
+	 * also takes a few count-0 calls as no-ops, which we refuse).
+	 */
 	if (!count)
 		return data == F_DATA_NONE && action == F_ACTION_TRIGGER ? 0 : -EINVAL;
+	if (size && !readable)
+		return -EFAULT;
 	if (action != F_ACTION_TRIGGER &&
 	    (index != 0 || data == F_DATA_EVENTFD))	/* INTx mask/unmask only */
 		return -EINVAL;
@@ -273,10 +284,7 @@ static void op_set_irqs(struct vdev *v)
 		judge(OP_SETIRQS, ret, errno, 0, EFAULT, -1, "unmapped argument");
 		return;
 	}
-	want = -set_irqs_rule(argsz, flags, index, start, count, fd);
-	/* A payload the kernel must read but cannot. */
-	if (!want && where == 0 && count && (flags & 6))
-		want = EFAULT;
+	want = -set_irqs_rule(argsz, flags, index, start, count, fd, where != 0);
 	judge(OP_SETIRQS, ret, errno, 0, want, -1,
 	      "argsz %u flags %#x index %u start %u count %u fd %d%s", argsz, flags,
 	      index, start, count, fd, where == 0 ? " (payload unmapped)" : "");
@@ -348,9 +356,11 @@ int main(int argc, char **argv)
 		return 1;
 	for (i = 0; i < NEFD; i++)
 		efd[i] = eventfd(0, EFD_NONBLOCK);
-	closed_fd = eventfd(0, 0);
-	close(closed_fd);
+	/* A number far above any the churn reuses, closed: it stays closed. */
 	nullfd = open("/dev/null", O_RDONLY);
+	closed_fd = nullfd < 0 ? -1 : fcntl(nullfd, F_DUPFD, 900);
+	if (closed_fd >= 0)
+		close(closed_fd);
 	/* The fds above stay as they are; churn reuses only efd[]'s numbers. */
 	if (closed_fd < 0 || nullfd < 0 || pthread_create(&thr, NULL, interrupter, &v))
 		return 1;
