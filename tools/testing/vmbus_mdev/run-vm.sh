@@ -133,7 +133,9 @@ fi
 # doesn't work!"). KVM, Hyper-V and VMware guests skip it the same way.
 append="console=ttyS0 panic=-1 oops=panic rdinit=/init loglevel=$loglevel no_timer_check"
 append+=" VMTEST_HOST_BUILD=$(cd "$here/../../.." && pwd)/.build VMTEST_KMEMLEAK=$kmemleak$env"
-[ -z "$kcsan" ] || append+=" VMTEST_KCSAN=1"
+# KCSAN sets a watchpoint on one access in kcsan.skip_watch (4000 by
+# default): a quarter of that samples four times as often.
+[ -z "$kcsan" ] || append+=" VMTEST_KCSAN=1 kcsan.skip_watch=1000"
 scan=("$here/scan-log.sh")
 [ -z "$kcsan" ] || scan+=(--kcsan "$kcsan")
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "$smp" -m "$mem"

@@ -36,7 +36,7 @@ patterns=$here/report-patterns
 if [ -n "$kcsan" ]; then
 	filtered=$(mktemp)
 	trap 'rm -f "$filtered"' EXIT
-	awk -v foreign="$kcsan" -f "$here/kcsan-filter.awk" "$log" >"$filtered" ||
+	awk -v foreign="$kcsan" -v patterns="$patterns" -f "$here/kcsan-filter.awk" "$log" >"$filtered" ||
 		{ echo "scan-log: kcsan-filter.awk failed on $log" >&2; exit 2; }
 	log=$filtered
 fi

@@ -67,6 +67,7 @@ awk -v t=" $tests " '$1 == "guest" && $2 == "check" && index(t, " " $3 " ") { pr
 	"$T/tests.manifest" >"$BUILD/plan-$what"
 log=$BUILD/$what-vm.log
 rc=0
+rm -f "$BUILD/kcsan-foreign.log"	# counted below: never an earlier run's
 "$T/run-vm.sh" --kernel "$kout/arch/x86/boot/bzImage" --modules "$BUILD/$mods" \
 	--load "$BOOT_MODULES" --script "$T/guest/check.sh" --log "$log" \
 	--plan "$BUILD/plan-$what" --results "$log.ktap" --kmemleak "${env[@]}" "${kcsan[@]}" \
