@@ -67,7 +67,7 @@ build_progs() {
 	# The Azure Blob uapi is the same for 32-bit processes (compat_ioctl).
 	for src in azblob azblob-faults azblob-fuzz; do
 		gcc -m32 -static -O2 -Wall -Wextra -Wno-unused-parameter -Werror \
-			-I"$TOP/include/uapi" \
+			-I"$TOP/include/uapi" -pthread \
 			-o "$out/${src}32" "$T/progs/$src.c" || return 1
 	done
 }

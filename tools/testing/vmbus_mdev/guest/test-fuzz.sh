@@ -5,7 +5,9 @@
 # 64-bit and 32-bit callers), that of a vmbus_mtty card's VFIO device fd
 # (progs/vfio-fuzz.c: VFIO_CALLS calls, default 4000, from FUZZ_SEED, on a
 # dual-port and a single-port card, while its own second thread makes the
-# card interrupt), then Debian's trinity.
+# card interrupt), then Debian's trinity. Between the first two, azblob-fuzz
+# -r: FUZZ_CALLS / 3 calls from three threads while the file is closed,
+# the instance removed or its channel rescinded under them.
 #
 # azblob-fuzz draws FUZZ_CALLS calls (default 3000) from seed FUZZ_SEED
 # (default 1: make check's result depends on the code only) with lengths, offsets and memory of every kind
@@ -68,6 +70,29 @@ for c in azblob-fuzz azblob-fuzz32; do
 	tail -3 /tmp/$c.out
 	check "$c: every call as the ABI says (seed $FSEED)" [ $rc -eq 0 ]
 done
+# The same calls from three threads of one open file while the file is
+# closed, the instance removed or its channel rescinded under them
+# (azblob-fuzz -r): a call after the end fails with EBADF or ENODEV.
+SIM=/sys/kernel/debug/azblob_sim
+RCALLS=$((CALLS / 3))
+race() {
+	echo "fuzz: azblob-fuzz -r, $1: $RCALLS calls, seed $FSEED"
+	"$VMTEST_PROGS/azblob-fuzz" -r "$2" /dev/azure_blob/$UA $RCALLS $FSEED \
+		>/tmp/azblob-race.out 2>&1
+	rc=$?
+	grep "^azblob-fuzz" /tmp/azblob-race.out | head -24
+	check "azblob-fuzz, calls racing $1: every call as the ABI says (seed $FSEED)" \
+		[ $rc -eq 0 ]
+}
+race "a close" close
+check "the instance is still there after the close" [ -e $BUS/devices/$UA ]
+race "a remove" "echo 1 >$BUS/devices/$UA/remove"
+check "the instance is gone after the remove" [ ! -e $BUS/devices/$UA ]
+expect "create the Azure Blob instance again" ok $AB/create $UA
+race "a rescind" "echo 1 >$SIM/rescind"
+check "the instance is gone after the rescind" [ ! -e $BUS/devices/$UA ]
+check "the simulated host offers the channel again" sh -c "echo 1 >$SIM/offer"
+expect "create the Azure Blob instance again" ok $AB/create $UA
 # The VFIO device fd of a dual-port card, then of a single-port one.
 VCALLS=${VFIO_CALLS:-4000}
 expect "create a single-port vmbus_mtty instance" ok $T1/create $U2

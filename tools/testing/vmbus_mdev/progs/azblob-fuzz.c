@@ -4,6 +4,7 @@
  * an oracle written from the ABI, not from the driver.
  *
  *   azblob-fuzz NODE [CALLS [SEED]]
+ *   azblob-fuzz -r END NODE [CALLS [SEED]]
  *   azblob-fuzz -t [CALLS [SEED]]
  *
  * NODE is /dev/azure_blob/<uuid> of an instance whose host is the
@@ -32,6 +33,18 @@
  * it needs no node: it holds the oracle's model of its own memory (which
  * buffer may be read or written) to the kernel's, through
  * process_vm_readv/writev on itself (see self_test()).
+ *
+ * With -r, RACERS threads make the calls on one open file, and once they
+ * have made a seeded number of them (a quarter to three quarters of
+ * CALLS) the main thread ends what they call: END "close" closes the
+ * file; any other END is a shell command that removes the instance or
+ * rescinds its channel; the threads go on past CALLS until each has made
+ * a few calls after the end. A call that began after the end was done
+ * must fail with EBADF (close) or ENODEV (the node revoked), whatever it
+ * was; one that overlapped the end gets what the rules say or that errno;
+ * one that finished before it, what the rules say. The calls are counted
+ * by phase, and the run fails unless each phase had some (a close may be
+ * over before any call is inside the kernel: it needs none across).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +57,8 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <unistd.h>
 #include <misc/azure_blob.h>
 
@@ -71,7 +86,8 @@ struct region {
 
 static struct region regions[NR_KINDS];
 
-static uint64_t rng;
+/* Each racing thread draws from its own generator. */
+static __thread uint64_t rng;
 
 static uint64_t next(void)
 {
@@ -423,22 +439,287 @@ static int self_test(unsigned long calls, unsigned long long seed)
 	return wrong ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* What one thread's calls got, by the ABI's rules and by what came back. */
+struct tally {
+	long expected[NR_OUTCOMES];
+	long seen[5];		/* 0, EINVAL, EFAULT, ENOTTY, other */
+	long bad, invalid_ok;
+	long phase[3];		/* -r: calls before, across and after the end */
+	long ended;		/* -r: of them, failed with the end's errno */
+};
+
+enum phase { BEFORE, ACROSS, AFTER };
+
+/*
+ * Call @i: the ABI's result, or (-r) @end_err where the end may have
+ * come first. @r is this thread's structure, on a page of its own.
+ */
+static void fuzz_call(int fd, struct az_blob_request_sync *r, unsigned long i,
+		      unsigned long long seed, enum phase ph, int end_err,
+		      struct tally *t, const int *ending)
 {
-	unsigned long calls = argc > 2 ? strtoul(argv[2], NULL, 0) : 2000, i;
-	unsigned long long seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 1;
-	long expected[NR_OUTCOMES] = { 0 }, bad = 0, invalid_ok = 0;
-	long seen[4] = { 0 };	/* 0, EINVAL, EFAULT, ENOTTY; other in bad */
-	struct az_blob_request_sync *r, saved;
+	struct az_blob_request_sync saved;
 	enum outcome want;
 	struct call c;
-	int fd, got;
+	int got;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2 || !calls) {
-		fprintf(stderr, "usage: azblob-fuzz NODE [CALLS [SEED]], CALLS > 0\n");
+	pick_call(&c);
+	want = expect(&c);
+	memset(r, 0, sizeof(*r));
+	memcpy(r->guid, "azblob-fuzz call", 16);
+	r->timeout = 30000;
+	r->request_len = c.req.len;
+	r->response_len = c.resp.len;
+	r->data_len = c.data.len;
+	r->data_valid = c.data_valid;
+	r->reserved = next();	/* ignored, per the ABI */
+	r->request_buffer = c.req.addr;
+	r->response_buffer = c.resp.addr;
+	r->data_buffer = c.data.addr;
+	if (c.req.kind == RW && c.req.len >= 8 && usable(&c.req, 0))
+		memcpy((void *)(uintptr_t)c.req.addr, "NOP fuzz", 8);
+	saved = *r;
+	got = ioctl(fd, c.nr, c.struct_gone ? (void *)regions[GONE].base : r) ? errno : 0;
+	/* The end began during the call: it may have come first. */
+	if (ph == BEFORE && ending && __atomic_load_n(ending, __ATOMIC_ACQUIRE))
+		ph = ACROSS;
+	t->phase[ph]++;
+	/*
+	 * azure_blob.rst: on success the structure comes back with
+	 * only "response" filled in; on an error nothing is copied back.
+	 */
+	if (memcmp(r, &saved, got ? sizeof(*r) : offsetof(typeof(*r), response))) {
+		if (t->bad++ < 20)
+			printf("azblob-fuzz: call %lu (seed %llu): %s\n", i, seed,
+			       got ? "the structure changed on an error" :
+			       "a field other than response changed");
+	}
+	if (end_err && got == end_err && ph != BEFORE) {
+		t->ended++;
+		return;
+	}
+	if (ph == AFTER) {
+		if (!got)
+			t->invalid_ok++;
+		if (t->bad++ < 20)
+			printf("azblob-fuzz: call %lu (seed %llu) after the end: got %s, want %s\n",
+			       i, seed, got ? strerror(got) : "0", strerror(end_err));
+		return;
+	}
+	t->expected[want]++;
+	if (!got)
+		t->seen[0]++;
+	else if (got == EINVAL)
+		t->seen[1]++;
+	else if (got == EFAULT)
+		t->seen[2]++;
+	else if (got == ENOTTY)
+		t->seen[3]++;
+	else
+		t->seen[4]++;
+	if (got != outcome_errno[want]) {
+		if (!got)
+			t->invalid_ok++;
+		if (t->bad++ < 20)
+			print_call(got ? "wrong errno" : "success on invalid input",
+				   i, seed, &c, got, want);
+		return;
+	}
+	if (!got && !answer_ok(r, c.resp.len) && t->bad++ < 20)
+		printf("azblob-fuzz: call %lu (seed %llu): %s %u, %s %u of %u\n",
+		       i, seed, "host status", r->response.status,
+		       "response_len", r->response.response_len, c.resp.len);
+}
+
+/*
+ * The totals, and (@all_rules) whether each rule was reached: 0 when all
+ * is as it must be.
+ */
+static int report(const struct tally *t, unsigned long calls, unsigned long long seed,
+		  int all_rules)
+{
+	long bad = t->bad, i;
+
+	printf("azblob-fuzz: %lu calls (seed %llu); the ABI said:", calls, seed);
+	for (i = 0; i < NR_OUTCOMES; i++)
+		printf(" %s %ld%s", outcome_name[i], t->expected[i],
+		       i + 1 < NR_OUTCOMES ? "," : "\n");
+	printf("azblob-fuzz: seen: 0 %ld, EINVAL %ld, EFAULT %ld, ENOTTY %ld, other %ld\n",
+	       t->seen[0], t->seen[1], t->seen[2], t->seen[3], t->seen[4]);
+	printf("azblob-fuzz: %ld calls not as the ABI says, %ld of them %s\n",
+	       t->bad, t->invalid_ok, "a success on invalid input");
+	if (!still_unmapped()) {
+		printf("azblob-fuzz: %s\n",
+		       "memory meant to be unmapped is mapped: the results are void");
+		bad++;
+	}
+	for (i = 0; all_rules && calls >= 1000 && i < NR_OUTCOMES; i++) {
+		if (!t->expected[i]) {
+			printf("azblob-fuzz: no call reached the rule for %s\n",
+			       outcome_name[i]);
+			bad++;
+		}
+	}
+	return bad ? 1 : 0;
+}
+
+#define RACERS		3
+#define AFTER_MIN	8
+
+struct racer {
+	pthread_t thread;
+	struct az_blob_request_sync *r;
+	struct tally t;
+	unsigned long long seed;
+};
+
+static struct {
+	int fd, end_err, ending;	/* ending: 0, 1 (begun), 2 (done) */
+	unsigned long calls, end_at;
+	unsigned long next;		/* calls handed out */
+	sem_t go;			/* posted at call end_at */
+} race;
+
+static void *racer_main(void *arg)
+{
+	struct racer *me = arg;
+	unsigned long i;
+	enum phase ph;
+
+	rng = me->seed * 0x9e3779b97f4a7c15ULL + 1;
+	/*
+	 * CALLS in all; past them, wait for the end to be done, and go on
+	 * until this thread has made AFTER_MIN calls after it (quick ones:
+	 * they fail at once).
+	 */
+	for (;;) {
+		/* Calls past end_at wait for the end to begin: they race it. */
+		if (__atomic_load_n(&race.next, __ATOMIC_RELAXED) > race.end_at &&
+		    !__atomic_load_n(&race.ending, __ATOMIC_ACQUIRE)) {
+			usleep(100);
+			continue;
+		}
+		if (__atomic_load_n(&race.next, __ATOMIC_RELAXED) >= race.calls) {
+			if (__atomic_load_n(&race.ending, __ATOMIC_ACQUIRE) != 2) {
+				usleep(1000);
+				continue;
+			}
+			if (me->t.phase[AFTER] >= AFTER_MIN)
+				break;
+		}
+		i = __atomic_fetch_add(&race.next, 1, __ATOMIC_RELAXED);
+		if (i == race.end_at)
+			sem_post(&race.go);
+		/* Pairs with the release stores of race_end(). */
+		ph = __atomic_load_n(&race.ending, __ATOMIC_ACQUIRE) == 2 ? AFTER :
+		     __atomic_load_n(&race.ending, __ATOMIC_ACQUIRE) ? ACROSS : BEFORE;
+		fuzz_call(race.fd, me->r, i, me->seed, ph, race.end_err, &me->t,
+			  &race.ending);
+	}
+	return NULL;
+}
+
+/* The main thread's part: woken at the seeded call, end it all. */
+static int race_end(const char *end)
+{
+	int ret = 0;
+
+	while (sem_wait(&race.go))
+		;
+	__atomic_store_n(&race.ending, 1, __ATOMIC_RELEASE);
+	if (!strcmp(end, "close")) {
+		ret = close(race.fd);
+	} else {
+		ret = system(end);
+		ret = ret == -1 || !WIFEXITED(ret) || WEXITSTATUS(ret) ? -1 : 0;
+	}
+	if (ret)
+		printf("azblob-fuzz: the end (%s) failed\n", end);
+	__atomic_store_n(&race.ending, 2, __ATOMIC_RELEASE);
+	return ret;
+}
+
+static int race_run(const char *end, const char *node, unsigned long calls,
+		    unsigned long long seed)
+{
+	struct racer racers[RACERS];
+	struct tally sum = { 0 };
+	int i, k, bad;
+
+	race.fd = open(node, O_RDWR);
+	if (race.fd < 0) {
+		perror(node);
 		return 2;
 	}
+	race.end_err = strcmp(end, "close") ? ENODEV : EBADF;
+	race.calls = calls;
+	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	race.end_at = calls / 4 + below(calls / 2 + 1);
+	sem_init(&race.go, 0, 0);
+	for (i = 0; i < RACERS; i++)
+		racers[i] = (struct racer){ .r = map(HV_PAGE, PROT_READ | PROT_WRITE),
+					    .seed = seed + i };
+	setup_memory();
+	for (i = 0; i < RACERS; i++)
+		pthread_create(&racers[i].thread, NULL, racer_main, &racers[i]);
+	bad = race_end(end);
+	for (i = 0; i < RACERS; i++) {
+		pthread_join(racers[i].thread, NULL);
+		for (k = 0; k < NR_OUTCOMES; k++)
+			sum.expected[k] += racers[i].t.expected[k];
+		for (k = 0; k < 5; k++)
+			sum.seen[k] += racers[i].t.seen[k];
+		for (k = 0; k < 3; k++)
+			sum.phase[k] += racers[i].t.phase[k];
+		sum.bad += racers[i].t.bad;
+		sum.invalid_ok += racers[i].t.invalid_ok;
+		sum.ended += racers[i].t.ended;
+	}
+	printf("azblob-fuzz -r %s: %d threads, the end after call %lu: ",
+	       end, RACERS, race.end_at);
+	printf("%ld calls %s, %ld %s, %ld %s; %ld failed with %s\n",
+	       sum.phase[BEFORE], "before it",
+	       sum.phase[ACROSS], "across", sum.phase[AFTER], "after",
+	       sum.ended, strerror(race.end_err));
+	/*
+	 * A close is over too soon to be sure a call is inside the kernel
+	 * meanwhile; a remove or a rescind is not.
+	 */
+	for (k = 0; k < 3; k++)
+		if (!sum.phase[k] && (k != ACROSS || race.end_err != EBADF)) {
+			printf("azblob-fuzz -r: no call %s the end\n",
+			       k == BEFORE ? "before" : k == ACROSS ? "across" : "after");
+			bad = 1;
+		}
+	/* Only the calls before the end reach the rules: not all need be. */
+	k = report(&sum, sum.phase[BEFORE] + sum.phase[ACROSS] + sum.phase[AFTER], seed, 0);
+	if (strcmp(end, "close"))
+		close(race.fd);
+	return bad || k ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long calls, i;
+	unsigned long long seed;
+	struct az_blob_request_sync *r;
+	struct tally t = { 0 };
+	int fd, race_mode;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	race_mode = argc > 3 && !strcmp(argv[1], "-r");
+	if (race_mode) {
+		argv += 2;
+		argc -= 2;
+	}
+	calls = argc > 2 ? strtoul(argv[2], NULL, 0) : 2000;
+	seed = argc > 3 ? strtoull(argv[3], NULL, 0) : 1;
+	if (argc < 2 || !calls) {
+		fprintf(stderr, "usage: azblob-fuzz [-r END] NODE [CALLS [SEED]], CALLS > 0\n");
+		return 2;
+	}
+	if (race_mode)
+		return race_run(argv[0], argv[1], calls, seed);
 	if (!strcmp(argv[1], "-t"))
 		return self_test(calls, seed);
 	fd = open(argv[1], O_RDWR);
@@ -450,77 +731,8 @@ int main(int argc, char **argv)
 	r = map(HV_PAGE, PROT_READ | PROT_WRITE);
 	setup_memory();
 	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
-	for (i = 0; i < calls; i++) {
-		pick_call(&c);
-		want = expect(&c);
-		memset(r, 0, sizeof(*r));
-		memcpy(r->guid, "azblob-fuzz call", 16);
-		r->timeout = 30000;
-		r->request_len = c.req.len;
-		r->response_len = c.resp.len;
-		r->data_len = c.data.len;
-		r->data_valid = c.data_valid;
-		r->reserved = next();	/* ignored, per the ABI */
-		r->request_buffer = c.req.addr;
-		r->response_buffer = c.resp.addr;
-		r->data_buffer = c.data.addr;
-		if (c.req.kind == RW && c.req.len >= 8 && usable(&c.req, 0))
-			memcpy((void *)(uintptr_t)c.req.addr, "NOP fuzz", 8);
-		saved = *r;
-		got = ioctl(fd, c.nr, c.struct_gone ? (void *)regions[GONE].base : r) ? errno : 0;
-		/*
-		 * azure_blob.rst: on success the structure comes back with
-		 * only "response" filled in; on an error nothing is copied back.
-		 */
-		if (memcmp(r, &saved, got ? sizeof(*r) : offsetof(typeof(*r), response))) {
-			if (bad++ < 20)
-				printf("azblob-fuzz: call %lu (seed %llu): %s\n", i, seed,
-				       got ? "the structure changed on an error" :
-				       "a field other than response changed");
-		}
-		expected[want]++;
-		if (!got)
-			seen[0]++;
-		else if (got == EINVAL)
-			seen[1]++;
-		else if (got == EFAULT)
-			seen[2]++;
-		else if (got == ENOTTY)
-			seen[3]++;
-		if (got != outcome_errno[want]) {
-			if (!got)
-				invalid_ok++;
-			if (bad++ < 20)
-				print_call(got ? "wrong errno" : "success on invalid input",
-					   i, seed, &c, got, want);
-			continue;
-		}
-		if (!got && !answer_ok(r, c.resp.len) && bad++ < 20)
-			printf("azblob-fuzz: call %lu (seed %llu): %s %u, %s %u of %u\n",
-			       i, seed, "host status", r->response.status,
-			       "response_len", r->response.response_len, c.resp.len);
-	}
-	printf("azblob-fuzz: %lu calls (seed %llu); the ABI said:", calls, seed);
-	for (i = 0; i < NR_OUTCOMES; i++)
-		printf(" %s %ld%s", outcome_name[i], expected[i],
-		       i + 1 < NR_OUTCOMES ? "," : "\n");
-	printf("azblob-fuzz: seen: 0 %ld, EINVAL %ld, EFAULT %ld, ENOTTY %ld, other %ld\n",
-	       seen[0], seen[1], seen[2], seen[3],
-	       (long)calls - seen[0] - seen[1] - seen[2] - seen[3]);
-	printf("azblob-fuzz: %ld calls not as the ABI says, %ld of them %s\n",
-	       bad, invalid_ok, "a success on invalid input");
+	for (i = 0; i < calls; i++)
+		fuzz_call(fd, r, i, seed, BEFORE, 0, &t, NULL);
 	close(fd);
-	if (!still_unmapped()) {
-		printf("azblob-fuzz: %s\n",
-		       "memory meant to be unmapped is mapped: the results are void");
-		bad++;
-	}
-	for (i = 0; calls >= 1000 && i < NR_OUTCOMES; i++) {
-		if (!expected[i]) {
-			printf("azblob-fuzz: no call reached the rule for %s\n",
-			       outcome_name[i]);
-			bad++;
-		}
-	}
-	return bad ? 1 : 0;
+	return report(&t, calls, seed, 1);
 }
