@@ -121,10 +121,13 @@ static struct op ops[NR_OPS] = {
 	 */
 	[OP_REQUEST] = { "Azure Blob request", "0,ENODEV,ENXIO" },
 	/*
-	 * vfio-client: "0" is exit 0, "ENODEV" exit 1 (the device went under
-	 * it, or a hold saw no remove), "other" a crash.
+	 * vfio-client's exit status: 0, the errno that opening the device
+	 * failed with (ENOENT: its iommu_group link or group node went with
+	 * a remove or unbind; ENODEV: the VFIO device went first), or
+	 * ETIMEDOUT for a hold that no remove asked to let go. Any other
+	 * failure (a wrong result, a crash) is "other".
 	 */
-	[OP_VFIO] = { "VFIO client", "0,ENODEV" },
+	[OP_VFIO] = { "VFIO client", "0,ENOENT,ENODEV,ETIMEDOUT" },
 };
 
 static const char *errname(int e)
@@ -393,6 +396,15 @@ static void *feeder(void *arg)
 	return NULL;
 }
 
+/* vfio-client's exit status (see its header) as a result to count. */
+static int vfio_result(int st)
+{
+	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+
+	/* 4: a hold that no remove asked to let go; 100 + errno: open failed. */
+	return rc == 0 ? 0 : rc == 4 ? ETIMEDOUT : rc > 100 ? rc - 100 : -1;
+}
+
 static void *vfio_user(void *arg)
 {
 	unsigned int seed = 31337;
@@ -429,8 +441,7 @@ static void *vfio_user(void *arg)
 		}
 		waitpid(p, &st, 0);
 		unlink(ready);
-		count(OP_VFIO, WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 :
-			       WIFEXITED(st) && WEXITSTATUS(st) == 1 ? ENODEV : -1);
+		count(OP_VFIO, vfio_result(st));
 	}
 	return NULL;
 }

@@ -11,6 +11,10 @@
  *		kernel's fault injection (see faults() below)
  *
  * Prints "vfio-client: ok NAME" or "vfio-client: FAIL NAME: why" per check.
+ * Exit status: 0 when every check passed; EXIT_OPEN + errno when the
+ * device could not be opened (gone, or going, under a racing remove or
+ * unbind: the stress counts these by errno); EXIT_NO_REQUEST when a hold
+ * saw no request (nothing removed the device meanwhile); 1 otherwise.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +37,9 @@
 
 #include "fail-nth.h"
 #include "vfio-dev.h"
+
+#define EXIT_NO_REQUEST	4
+#define EXIT_OPEN	100
 
 static int failures;
 
@@ -64,8 +71,8 @@ static void vdev_open(struct vdev *v, const char *sysfsdev)
 	int ret = vdev_try_open(v, sysfsdev, &what);
 
 	if (ret) {
-		errno = -ret;
-		die(what);
+		printf("vfio-client: FAIL %s: %s\n", what, strerror(-ret));
+		exit(-ret < 256 - EXIT_OPEN ? EXIT_OPEN - ret : 1);
 	}
 }
 
@@ -469,7 +476,7 @@ static int roundtrip(struct vdev *v)
 
 static int hold(struct vdev *v, const char *ready, int seconds)
 {
-	int efd = eventfd(0, 0), fd;
+	int efd = eventfd(0, 0), fd, got;
 
 	if (efd < 0 || set_irq_eventfd(v, VFIO_PCI_REQ_IRQ_INDEX, efd))
 		die("request eventfd");
@@ -479,12 +486,12 @@ static int hold(struct vdev *v, const char *ready, int seconds)
 	close(fd);
 	printf("vfio-client: holding the device\n");
 	fflush(stdout);
-	report(wait_eventfd(efd, seconds * 1000), "request received",
-	       "no request within %d s", seconds);
+	got = wait_eventfd(efd, seconds * 1000);
+	report(got, "request received", "no request within %d s", seconds);
 	fflush(stdout);
 	vdev_close(v);
 	printf("vfio-client: released the device\n");
-	return failures ? 1 : 0;
+	return failures > !got ? 1 : !got ? EXIT_NO_REQUEST : 0;
 }
 
 /*
