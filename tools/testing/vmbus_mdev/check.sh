@@ -144,6 +144,13 @@ vm_result $? "test VM: guest tests, clean console (no splat, no leak)" "$log"
 wait $qpid
 vm_result $? "nested-QEMU VM (stock kernel): guest tests, clean console" "$qlog"
 
+# The fuzzers' and the stress's figures: calls per target, results by
+# errno, and how many calls went against the ABI (each fuzzer's check
+# fails on one; a success on invalid input is counted apart).
+echo "Fuzzing and stress figures (test VM):"
+grep -aE '^(fuzz: (azblob|vfio)-fuzz|azblob-fuzz: ([0-9]+ calls|seen)|azblob-fuzz -r|vfio-fuzz: (/|.* 0: [0-9]+, EINVAL|.*calls not)|trinity: |stress: )' \
+	"$log" | sed 's/^/  /'
+
 # Every result of both VMs, KUnit's included, by the kernel's own KTAP
 # parser, held to the manifest (ktap-results.py).
 python3 "$T/ktap-results.py" "$src/tools/testing/kunit" "$TOP" \
