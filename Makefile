@@ -9,8 +9,9 @@
 #   make bench      create/remove scaling benchmark in a VM
 #   make bench-azblob  Azure Blob request throughput benchmark in a VM
 #   make fuzz       the fuzzers, long: trinity on the project's files (OPS=N
-#                   calls per target, SEED=S to replay) and the Azure Blob
-#                   ioctl's (CALLS=M, FSEED=F)
+#                   calls per target, SEED=S to replay) and the structured
+#                   ones of the Azure Blob ioctl and the VFIO device fd
+#                   (CALLS=M each, FSEED=F)
 #   make stress     the concurrent stress, DURATION=SECONDS (default 1800)
 #   make check-kcsan  the KUnit suites, the racing Azure Blob tests and the
 #                   stress (DURATION, default 300) on a KCSAN kernel

@@ -307,9 +307,10 @@ static long vmv_set_irqs(struct vmbus_mdev_vfio *vmv, void __user *arg)
 		return -EINVAL;
 	/*
 	 * Count 0 carries no data: it means "disable the trigger" (DATA_NONE,
-	 * ACTION_TRIGGER) and nothing else, as in vfio-pci. An eventfd or
-	 * bool call with count 0 passes the validation above with no data,
-	 * and no handler may be asked to read what is not there.
+	 * ACTION_TRIGGER) and nothing else (vfio-pci also takes a few other
+	 * count-0 calls as no-ops). An eventfd or bool call with count 0
+	 * passes the validation above with no data, and no handler may be
+	 * asked to read what is not there.
 	 */
 	if (!hdr.count &&
 	    hdr.flags != (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER))

@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# One test of make check's VM alone, on the debug kernel, for longer:
+# Tests of make check's VM alone, for longer (fuzz, stress: on the debug
+# kernel) or on the KCSAN kernel (kcsan):
 #
 #   make fuzz [OPS=N] [SEED=S] [CALLS=M] [FSEED=F]
 #       guest/test-fuzz.sh: trinity makes N system calls per target
 #       (default 100000; make check makes 2000) from seed S, and the
-#       structured fuzzer of the Azure Blob ioctl M calls (default
-#       100000; make check 3000) from seed F
+#       structured fuzzers of the Azure Blob ioctl and of the VFIO
+#       device fd M calls each (default 100000; make check 3000 and
+#       4000), the racing Azure Blob runs M / 3, from seed F
 #   make stress [DURATION=SECONDS]
 #       guest/test-stress.sh for SECONDS (default 1800; make check 60)
 #   make check-kcsan [DURATION=SECONDS]
