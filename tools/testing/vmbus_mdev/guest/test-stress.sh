@@ -44,8 +44,8 @@ echo "stress: $SECONDS_ s"
 rc=$?
 cat /tmp/stress.out
 check "every result one the ABI documents" [ $rc -eq 0 ]
-# 13 operations, each with a count line "stress: NAME: TOTAL: ...", none 0
-check "every operation ran" sh -c "[ \$(grep -c '^stress: .*: [0-9]*:' /tmp/stress.out) -eq 13 ] &&
+# 14 operations, each with a count line "stress: NAME: TOTAL: ...", none 0
+check "every operation ran" sh -c "[ \$(grep -c '^stress: .*: [0-9]*:' /tmp/stress.out) -eq 14 ] &&
 	! grep -q ': 0:\$' /tmp/stress.out"
 
 # Back to the start: the test vendor loaded and online, the channel

@@ -91,7 +91,7 @@ static long (*counts)[NR_ERRS];
 enum {
 	OP_CREATE, OP_REMOVE, OP_UNBIND, OP_BIND, OP_OVERRIDE, OP_ONLINE,
 	OP_OFFLINE, OP_RMMOD, OP_INSMOD, OP_RESCIND, OP_OFFER, OP_REQUEST,
-	OP_VFIO, NR_OPS,
+	OP_VFIO, OP_VFIO_OWN, NR_OPS,
 };
 
 static struct op ops[NR_OPS] = {
@@ -128,6 +128,14 @@ static struct op ops[NR_OPS] = {
 	 * failure (a wrong result, a crash) is "other".
 	 */
 	[OP_VFIO] = { "VFIO client", "0,ENOENT,ENODEV,ETIMEDOUT" },
+	/*
+	 * A session on a card of the VFIO user's own, which nothing else
+	 * touches: create (EUSERS: the creators hold every port of the
+	 * pool), then a round trip, or a hold ended by its own remove (the
+	 * client must receive the request and the remove return 0). Every
+	 * other result is a failure; and at least one must succeed.
+	 */
+	[OP_VFIO_OWN] = { "VFIO session on its own card", "0,EUSERS" },
 };
 
 static const char *errname(int e)
@@ -396,6 +404,73 @@ static void *feeder(void *arg)
 	return NULL;
 }
 
+#define OWN_UUID	"5e5e5e5e-0000-4000-8000-0000000f0f0f"
+#define OWN_TYPE	"/sys/devices/vmbus_mtty/mdev_supported_types/vmbus_mtty-1"
+
+/* vfio-client DEV MODE [READY SECONDS] in a child of its own; its wait status. */
+static int run_client(const char *client, const char *dev, const char *mode,
+		      const char *ready, const char *seconds)
+{
+	int st, null;
+	pid_t p = fork();
+
+	if (p < 0) {
+		perror("mdev-stress: fork");
+		exit(2);
+	}
+	if (!p) {
+		null = open("/dev/null", O_WRONLY);
+		/* A client stuck for 60 s dies, and counts as a crash. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(60);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (ready)
+			execl(client, client, dev, mode, ready, seconds, (char *)NULL);
+		else
+			execl(client, client, dev, mode, (char *)NULL);
+		_exit(127);
+	}
+	return waitpid(p, &st, 0) == p ? st : -1;
+}
+
+/*
+ * One session on the VFIO user's own card: 0 when the client did all it
+ * was asked and the card went again; the create's errno; or -1.
+ */
+static int own_session(const char *client, unsigned int *seed)
+{
+	const char *dev = BUS "/devices/" OWN_UUID, *ready = "/tmp/stress-own-ready";
+	int e, st, i, removed = -1;
+	pid_t p;
+
+	e = put(OWN_TYPE "/create", OWN_UUID);
+	if (e)
+		return e;
+	unlink(ready);
+	if (rnd(seed, 2)) {
+		st = run_client(client, dev, "roundtrip", NULL, NULL);
+		removed = put(BUS "/devices/" OWN_UUID "/remove", "1");
+	} else {
+		p = fork();
+		if (p < 0) {
+			perror("mdev-stress: fork");
+			exit(2);
+		}
+		if (!p)
+			_exit(WEXITSTATUS(run_client(client, dev, "hold", ready, "30")));
+		/* The remove, once the client holds the card, asks it to let go. */
+		for (i = 0; i < 3000 && access(ready, F_OK); i++)
+			pause_ms(10);
+		removed = put(BUS "/devices/" OWN_UUID "/remove", "1");
+		if (waitpid(p, &st, 0) != p)
+			st = -1;
+	}
+	if (removed)	/* a card left behind fails "nothing left on the bus" */
+		put(BUS "/devices/" OWN_UUID "/remove", "1");
+	return !removed && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
 /* vfio-client's exit status (see its header) as a result to count. */
 static int vfio_result(int st)
 {
@@ -410,10 +485,14 @@ static void *vfio_user(void *arg)
 	unsigned int seed = 31337;
 	char dev[128], client[512], ready[64], real[512];
 	int st;
-	pid_t p;
 
 	snprintf(client, sizeof(client), "%s/vfio-client", progs);
 	while (running()) {
+		/* Every other turn, a session on a card of its own. */
+		if (rnd(&seed, 2)) {
+			count(OP_VFIO_OWN, own_session(client, &seed));
+			continue;
+		}
 		snprintf(dev, sizeof(dev), BUS "/devices/%s", uuids[rnd(&seed, NR_UUIDS)]);
 		snprintf(ready, sizeof(ready), "/tmp/stress-ready.%u", seed);
 		/* Only vmbus_mtty's instances are VFIO devices. */
@@ -421,25 +500,10 @@ static void *vfio_user(void *arg)
 			pause_ms(10);
 			continue;
 		}
-		p = fork();
-		if (p < 0) {
-			perror("mdev-stress: fork");
-			exit(2);
-		}
-		if (!p) {
-			int null = open("/dev/null", O_WRONLY);
-
-			/* A client stuck for 60 s dies, and counts as a crash. */
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			alarm(60);
-			dup2(null, 1);
-			dup2(null, 2);
-			if (rnd(&seed, 2))
-				execl(client, client, dev, "hold", ready, "3", (char *)NULL);
-			execl(client, client, dev, "roundtrip", (char *)NULL);
-			_exit(127);
-		}
-		waitpid(p, &st, 0);
+		if (rnd(&seed, 2))
+			st = run_client(client, dev, "hold", ready, "3");
+		else
+			st = run_client(client, dev, "roundtrip", NULL, NULL);
 		unlink(ready);
 		count(OP_VFIO, vfio_result(st));
 	}
@@ -469,6 +533,10 @@ static long report(void)
 		printf("\n");
 	}
 	printf("stress: %ld results outside the documented ones\n", outside);
+	if (!counts[OP_VFIO_OWN][0]) {
+		printf("stress: no VFIO session on a card of its own succeeded\n");
+		outside++;
+	}
 	return outside;
 }
 
