@@ -7,10 +7,11 @@
 # driver_override flips, the test vendor's parents unregistered and
 # registered and its module unloaded and loaded, the simulated host's
 # rescinds and offers, Azure Blob requests from processes that get
-# killed, and VFIO users holding devices across their removal, all at
-# once. Every result must be one that the ABI documents for its operation
-# (the program prints the table by errno), and every operation must have
-# run. Afterwards, with the test vendor back and the channel offered,
+# killed, and VFIO users holding devices across their removal or using a
+# card of their own, all at once. Every result must be one that the ABI
+# documents for its operation (the program prints the table by errno),
+# every operation must have run, and a VFIO session on its own card must
+# have succeeded. Afterwards, with the test vendor back and the channel offered,
 # every instance is removed, and nothing may be left: no device, every
 # type's available_instances and every pin back, the UUIDs free; the
 # debug kernel's console (no splat, no hung task) and kmemleak at the

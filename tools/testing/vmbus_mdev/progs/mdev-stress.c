@@ -19,7 +19,8 @@
  *    node there is, and kills one with SIGKILL now and then;
  *  - a VFIO user runs vfio-client (from PROGS_DIR) on random vmbus_mtty
  *    instances, holding the device until the remove's request IRQ or
- *    making a round trip.
+ *    making a round trip; and, every other turn, on a card of its own
+ *    that no other thread touches, removed by itself (own_session()).
  * Every result is counted by errno, per operation, and must be one that
  * the ABI documents for it (Documentation/driver-api/vmbus_mdev.rst,
  * "Errors of create", Remove, the driver model; azure_blob.rst; the
@@ -407,12 +408,12 @@ static void *feeder(void *arg)
 #define OWN_UUID	"5e5e5e5e-0000-4000-8000-0000000f0f0f"
 #define OWN_TYPE	"/sys/devices/vmbus_mtty/mdev_supported_types/vmbus_mtty-1"
 
-/* vfio-client DEV MODE [READY SECONDS] in a child of its own; its wait status. */
-static int run_client(const char *client, const char *dev, const char *mode,
-		      const char *ready, const char *seconds)
+/* Start vfio-client DEV MODE [READY SECONDS] in a child of its own. */
+static pid_t spawn_client(const char *client, const char *dev, const char *mode,
+			  const char *ready, const char *seconds)
 {
-	int st, null;
 	pid_t p = fork();
+	int null;
 
 	if (p < 0) {
 		perror("mdev-stress: fork");
@@ -431,6 +432,16 @@ static int run_client(const char *client, const char *dev, const char *mode,
 			execl(client, client, dev, mode, (char *)NULL);
 		_exit(127);
 	}
+	return p;
+}
+
+/* The same, waited for: its wait status, or -1. */
+static int run_client(const char *client, const char *dev, const char *mode,
+		      const char *ready, const char *seconds)
+{
+	pid_t p = spawn_client(client, dev, mode, ready, seconds);
+	int st;
+
 	return waitpid(p, &st, 0) == p ? st : -1;
 }
 
@@ -452,23 +463,32 @@ static int own_session(const char *client, unsigned int *seed)
 		st = run_client(client, dev, "roundtrip", NULL, NULL);
 		removed = put(BUS "/devices/" OWN_UUID "/remove", "1");
 	} else {
-		p = fork();
-		if (p < 0) {
-			perror("mdev-stress: fork");
-			exit(2);
-		}
-		if (!p)
-			_exit(WEXITSTATUS(run_client(client, dev, "hold", ready, "30")));
-		/* The remove, once the client holds the card, asks it to let go. */
-		for (i = 0; i < 3000 && access(ready, F_OK); i++)
+		/*
+		 * The remove, once the client holds the card, asks it to let
+		 * go; a client that is gone before it (a crash, or a request
+		 * nobody sent) fails the session.
+		 */
+		p = spawn_client(client, dev, "hold", ready, "30");
+		for (i = 0; i < 3000 && access(ready, F_OK); i++) {
+			if (waitpid(p, &st, WNOHANG) == p)
+				break;
 			pause_ms(10);
-		removed = put(BUS "/devices/" OWN_UUID "/remove", "1");
-		if (waitpid(p, &st, 0) != p)
+		}
+		if (i < 3000 && !access(ready, F_OK) && waitpid(p, &st, WNOHANG) == 0) {
+			removed = put(BUS "/devices/" OWN_UUID "/remove", "1");
+			if (waitpid(p, &st, 0) != p)
+				st = -1;
+		} else {
+			if (i == 3000)
+				kill(p, SIGKILL);
+			waitpid(p, &st, 0);
 			st = -1;
+		}
 	}
-	if (removed)	/* a card left behind fails "nothing left on the bus" */
+	/* Whatever went wrong, the next session must find the UUID free. */
+	if (removed)
 		put(BUS "/devices/" OWN_UUID "/remove", "1");
-	return !removed && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	return !removed && st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
 /* vfio-client's exit status (see its header) as a result to count. */
