@@ -74,7 +74,7 @@ done
 # closed, the instance removed or its channel rescinded under them
 # (azblob-fuzz -r): a call after the end fails with EBADF or ENODEV.
 SIM=/sys/kernel/debug/azblob_sim
-RCALLS=$((CALLS / 3))
+RCALLS=$((CALLS / 3 > 60 ? CALLS / 3 : 60))
 race() {
 	echo "fuzz: azblob-fuzz -r, $1: $RCALLS calls, seed $FSEED"
 	"$VMTEST_PROGS/azblob-fuzz" -r "$2" /dev/azure_blob/$UA $RCALLS $FSEED \

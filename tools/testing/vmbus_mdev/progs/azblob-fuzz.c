@@ -58,6 +58,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <unistd.h>
 #include <misc/azure_blob.h>
@@ -593,10 +594,14 @@ static void *racer_main(void *arg)
 	 * they fail at once).
 	 */
 	for (;;) {
-		/* Calls past end_at wait for the end to begin: they race it. */
+		/*
+		 * Calls past end_at wait for the end to begin, and then race
+		 * it: a close is over in microseconds, so the wait yields
+		 * rather than sleeps.
+		 */
 		if (__atomic_load_n(&race.next, __ATOMIC_RELAXED) > race.end_at &&
 		    !__atomic_load_n(&race.ending, __ATOMIC_ACQUIRE)) {
-			usleep(100);
+			sched_yield();
 			continue;
 		}
 		if (__atomic_load_n(&race.next, __ATOMIC_RELAXED) >= race.calls) {
@@ -654,6 +659,11 @@ static int race_run(const char *end, const char *node, unsigned long calls,
 	race.end_err = strcmp(end, "close") ? ENODEV : EBADF;
 	race.calls = calls;
 	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	if (calls < 4 * RACERS) {
+		fprintf(stderr, "azblob-fuzz -r: CALLS must be %d or more\n", 4 * RACERS);
+		return 2;
+	}
+	/* A quarter to three quarters in: calls before it and after it. */
 	race.end_at = calls / 4 + below(calls / 2 + 1);
 	sem_init(&race.go, 0, 0);
 	for (i = 0; i < RACERS; i++)
@@ -661,7 +671,10 @@ static int race_run(const char *end, const char *node, unsigned long calls,
 					    .seed = seed + i };
 	setup_memory();
 	for (i = 0; i < RACERS; i++)
-		pthread_create(&racers[i].thread, NULL, racer_main, &racers[i]);
+		if (pthread_create(&racers[i].thread, NULL, racer_main, &racers[i])) {
+			perror("azblob-fuzz: pthread_create");
+			exit(2);
+		}
 	bad = race_end(end);
 	for (i = 0; i < RACERS; i++) {
 		pthread_join(racers[i].thread, NULL);

@@ -13,13 +13,13 @@
  * a second thread makes the card raise interrupts all along (received
  * data, THR empty) while the triggers change. Each result is held to the
  * rules below, written from the VFIO uapi (linux/vfio.h, the shared
- * vfio_set_irqs_validate_and_prepare()), vfio-pci's semantics of count 0,
- * and vmbus_mdev_vfio.rst's card: config space 256 bytes, PORTS 8-byte
- * I/O BARs of byte-wide registers, irq counts INTx 1, MSI 1, MSI-X 0,
- * ERR 0, REQ 1. The numbers are written here, not taken from the
- * driver. A call that breaks a rule prints itself and the seed that
- * replays the main thread's sequence; exit 1 then, or when a rule was
- * never reached.
+ * vfio_set_irqs_validate_and_prepare()), vfio-pci's order of checks,
+ * and vmbus_mdev_vfio.rst (count 0 only disables a trigger) and its card:
+ * config space 256 bytes, PORTS 8-byte I/O BARs of byte-wide registers,
+ * irq counts INTx 1, MSI 1, MSI-X 0, ERR 0, REQ 1. The numbers are
+ * written here, not taken from the driver. A call that breaks a rule
+ * prints itself and the seed that replays the main thread's sequence;
+ * exit 1 then, or when a rule was never reached.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -362,8 +362,10 @@ int main(int argc, char **argv)
 	if (closed_fd >= 0)
 		close(closed_fd);
 	/* The fds above stay as they are; churn reuses only efd[]'s numbers. */
-	if (closed_fd < 0 || nullfd < 0 || pthread_create(&thr, NULL, interrupter, &v))
+	if (closed_fd < 0 || nullfd < 0 || pthread_create(&thr, NULL, interrupter, &v)) {
+		perror("vfio-fuzz: setup (/dev/null, an fd above 900, the thread)");
 		return 1;
+	}
 	printf("vfio-fuzz: %s, %u port(s), %lu calls, seed %llu\n", argv[1], ports, n, seed);
 	for (calls = 0; calls < n; calls++) {
 		op = PICK(OP_RW, OP_RW, OP_RW, OP_INFO, OP_REGION, OP_IRQINFO, OP_SETIRQS,
