@@ -46,6 +46,8 @@
 #include <unistd.h>
 #include <misc/azure_blob.h>
 
+#include "vfio-client.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define CREATORS	4
 #define PER_CREATOR	3
@@ -491,13 +493,17 @@ static int own_session(const char *client, unsigned int *seed)
 	return !removed && st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* vfio-client's exit status (see its header) as a result to count. */
+/*
+ * vfio-client's exit status (vfio-client.h) as a result to count: a hold
+ * that no remove asked to let go is ETIMEDOUT, a failed open its errno.
+ */
 static int vfio_result(int st)
 {
 	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 
-	/* 4: a hold that no remove asked to let go; 100 + errno: open failed. */
-	return rc == 0 ? 0 : rc == 4 ? ETIMEDOUT : rc > 100 ? rc - 100 : -1;
+	if (rc == 0 || rc == VFIO_CLIENT_NO_REQUEST)
+		return rc ? ETIMEDOUT : 0;
+	return rc > VFIO_CLIENT_OPEN ? rc - VFIO_CLIENT_OPEN : -1;
 }
 
 static void *vfio_user(void *arg)

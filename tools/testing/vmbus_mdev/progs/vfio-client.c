@@ -11,10 +11,8 @@
  *		kernel's fault injection (see faults() below)
  *
  * Prints "vfio-client: ok NAME" or "vfio-client: FAIL NAME: why" per check.
- * Exit status: 0 when every check passed; EXIT_OPEN + errno when the
- * device could not be opened (gone, or going, under a racing remove or
- * unbind: the stress counts these by errno); EXIT_NO_REQUEST when a hold
- * saw no request (nothing removed the device meanwhile); 1 otherwise.
+ * Exit status: see vfio-client.h (the stress counts the open failures
+ * by errno).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,10 +34,8 @@
 #include <linux/vfio.h>
 
 #include "fail-nth.h"
+#include "vfio-client.h"
 #include "vfio-dev.h"
-
-#define EXIT_NO_REQUEST	4
-#define EXIT_OPEN	100
 
 static int failures;
 
@@ -72,7 +68,7 @@ static void vdev_open(struct vdev *v, const char *sysfsdev)
 
 	if (ret) {
 		printf("vfio-client: FAIL %s: %s\n", what, strerror(-ret));
-		exit(-ret < 256 - EXIT_OPEN ? EXIT_OPEN - ret : 1);
+		exit(-ret < 256 - VFIO_CLIENT_OPEN ? VFIO_CLIENT_OPEN - ret : 1);
 	}
 }
 
@@ -491,7 +487,7 @@ static int hold(struct vdev *v, const char *ready, int seconds)
 	fflush(stdout);
 	vdev_close(v);
 	printf("vfio-client: released the device\n");
-	return failures > !got ? 1 : !got ? EXIT_NO_REQUEST : 0;
+	return failures > !got ? 1 : !got ? VFIO_CLIENT_NO_REQUEST : 0;
 }
 
 /*
