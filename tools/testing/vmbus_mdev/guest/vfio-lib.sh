@@ -67,7 +67,8 @@ pins() {
 # last reference goes in the channel's callback, or after its caller left,
 # are unpinned later in a worker, so a single read can be early; and one
 # read at WANT on the way to another value does not pass. The last read
-# is left in $pins_last, for the failure's message.
+# is left in $pins_last; a failure prints it beside WANT, which tells a
+# late unpin (a count falling towards WANT) from a leak.
 pins_steady_at() {
 	local prev=$pins_last
 
@@ -76,7 +77,9 @@ pins_steady_at() {
 }
 wait_pins() {
 	pins_last=""
-	wait_until "$2" pins_steady_at "$1"
+	wait_until "$2" pins_steady_at "$1" && return
+	echo "$prefix: pages pinned: want $1, last read $pins_last"
+	return 1
 }
 # client_lines NAME LOG: one result "NAME: WHAT" per line "PROG: ok WHAT"
 # or "PROG: FAIL WHAT: ..." of a client's LOG (vfio-client,
