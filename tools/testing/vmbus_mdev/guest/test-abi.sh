@@ -154,6 +154,29 @@ expect "clear driver_override" ok $D/driver_override "
 expect "reprobe through drivers_probe" ok $BUS/drivers_probe $U1
 check "back on A" [ "$(basename "$(readlink $D/driver)")" = vmbus_mdev_test_a ]
 
+# An unbind forced in between the create's add and its return (a
+# SCHED_FIFO listener on the creator's CPU, progs/uevent-order.c): the
+# uevents still say add, then bind and unbind in turn, and end as sysfs.
+# Five forced tries (the old unlocked replay broke a rule in each), in
+# at most eight: it exits 3 when the create returned before the unbind
+# was made, a try that proved nothing.
+U4=9d4e5f60-2b3c-4d5e-8f70-8192a3b4c5d6
+forced=0 broken=0 rm_ok=0
+for try in 1 2 3 4 5 6 7 8; do
+	"$VMTEST_PROGS/uevent-order" $SMALL/create $U4 $DRV/vmbus_mdev_test_a/unbind
+	case $? in
+	0) forced=$((forced + 1)) ;;
+	3) ;;
+	*) broken=$((broken + 1)) ;;
+	esac
+	[ "$(write $BUS/devices/$U4/remove 1)" = ok ] && rm_ok=$((rm_ok + 1))
+	[ $((forced + broken)) -lt 5 ] || break
+done
+echo "abi: uevent-order: $try tries, $forced forced and in order, $broken out of order"
+check "uevents of a create with an unbind forced into it are in order" \
+	[ $broken = 0 -a $forced = 5 ]
+check "and each instance removed" [ $rm_ok = $try ]
+
 # Uevents: add then bind for a create, unbind then remove for a remove
 # (the failed create's are checked above). --------------------------------
 expect "create for uevent check" ok $SMALL/create $U2
