@@ -6,6 +6,7 @@
 #   make check      full test run (static checks, debug kernel, KUnit, VM tests)
 #   make demo       the showcase on Debian's stock 6.12 kernel in QEMU
 #   make vm         interactive shell in the test VM; SCRIPT=FILE runs FILE
+#   make docs       Documentation/ as HTML, in .build/docs/html
 #   make bench      create/remove scaling benchmark in a VM
 #   make bench-azblob  Azure Blob request throughput benchmark in a VM
 #   make fuzz       the fuzzers, long: trinity on the project's files (OPS=N
@@ -34,6 +35,9 @@ check:
 demo:
 	$(T)/demo.sh
 
+docs:
+	$(T)/docs.sh
+
 bench:
 	$(T)/bench.sh mdev
 
@@ -56,4 +60,4 @@ clean:
 	$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	rm -rf .build
 
-.PHONY: all check check-kcsan demo bench bench-azblob fuzz stress vm clean
+.PHONY: all check check-kcsan demo docs bench bench-azblob fuzz stress vm clean

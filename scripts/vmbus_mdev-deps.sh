@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
 	make gcc libc6-dev bc flex bison libelf-dev libssl-dev dwarves cpio
 	kmod xz-utils rsync python3 perl sparse gcc-multilib patch
-	qemu-system-x86 busybox-static trinity
+	qemu-system-x86 busybox-static trinity python3-sphinx
 	linux-source-6.12 linux-headers-6.12-amd64 linux-image-6.12-amd64
 )
 

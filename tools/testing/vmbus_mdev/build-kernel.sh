@@ -8,6 +8,8 @@
 #                             lockdep, kmemleak, ...): make check's kernel
 #   build-kernel.sh kcsan     the same + kernel-kcsan.config (KCSAN, which
 #                             excludes KASAN): make check-kcsan's
+#   build-kernel.sh source    no kernel: the patched source tree only (its
+#                             scripts and Sphinx extensions: make docs)
 #
 # Each flavour is cached under ${XDG_CACHE_HOME:-~/.cache}/vmbus_mdev/ as
 # kernel-FLAVOUR-KEY, keyed by its fragments, the patches, the source
@@ -25,7 +27,8 @@ flavour=${1:-debug}
 case "$flavour" in
 debug) fragments=("$here/kernel.config") ;;
 kcsan) fragments=("$here/kernel.config" "$here/kernel-kcsan.config") ;;
-*) echo "usage: build-kernel.sh [debug|kcsan]" >&2; exit 2 ;;
+source) fragments=(/dev/null) ;;
+*) echo "usage: build-kernel.sh [debug|kcsan|source]" >&2; exit 2 ;;
 esac
 tarball=/usr/src/linux-source-6.12.tar.xz
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/vmbus_mdev
@@ -43,7 +46,7 @@ key=$( { cat "${fragments[@]}"; echo "$srcver"; echo "recipe $RECIPE"; echo "pat
 src=$cache/src-$srcver
 out=$cache/kernel-$flavour-$key
 
-if [ -e "$out/.done" ]; then
+if [ "$flavour" != source ] && [ -e "$out/.done" ]; then
 	log "reusing cached kernel $out"
 	echo "$out"
 	exit 0
@@ -62,6 +65,10 @@ if [ ! -e "$src/.extracted" ] || [ "$(cat "$src/.patched" 2>/dev/null)" != "$pke
 	echo "$pkey" >"$src.tmp/.patched"
 	touch "$src.tmp/.extracted"
 	mv "$src.tmp" "$src"
+fi
+if [ "$flavour" = source ]; then
+	echo "$src"
+	exit 0
 fi
 
 rm -rf "$out"

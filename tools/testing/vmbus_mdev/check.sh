@@ -64,6 +64,12 @@ else
 	echo "$kdoc"
 	result "kernel-doc -Wall" fail
 fi
+if "$T/docs.sh" >"$BUILD/docs.log" 2>&1; then
+	result "make docs: Sphinx and kernel-doc without a warning" ok
+else
+	cat "$BUILD/docs.log"
+	result "make docs: Sphinx and kernel-doc without a warning" fail
+fi
 if "$T/check-exports.sh" $sources; then
 	result "kernel-doc on every exported symbol" ok
 else
