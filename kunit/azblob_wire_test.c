@@ -6,7 +6,7 @@
 #include <kunit/test.h>
 #include <linux/mm.h>
 
-#include "../drivers/vmbus_mdev/azblob_wire.h"
+#include "azblob_wire.h"
 
 #define AW_PAGES 8
 

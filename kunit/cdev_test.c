@@ -191,6 +191,7 @@ static int ct_init(struct kunit *test)
 	ct->rc = vmbus_mdev_cdev_create(parent, &ct_ops, ct, 0600, CT_NODE);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ct->rc));
 	test->priv = ct;
+	fx_need_path(test, CT_PATH);
 	return 0;
 }
 

@@ -212,7 +212,7 @@ static void override_cannot_force_a_refusing_driver(struct kunit *test)
 	put_device(dev);
 }
 
-#define SYSFS_BUS "/sys/bus/vmbus_mdev"
+#define SYSFS_BUS FX_SYSFS_BUS
 #define SYSFS_DRV SYSFS_BUS "/drivers/"
 
 /*
@@ -226,6 +226,8 @@ static void driver_model_through_sysfs(struct kunit *test)
 	struct fx *fx = test->priv;
 	struct vmbus_mdev_device *m1, *m2;
 	const char *n1, *n2;
+
+	fx_need_path(test, FX_SYSFS_BUS);
 
 	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_fixed, 1), 0);
 	KUNIT_ASSERT_EQ(test, fx_create(fx, &fx->type_pool, 2), 0);

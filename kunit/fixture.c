@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/namei.h>
 #include <linux/slab.h>
 
 #include "fixture.h"
@@ -334,6 +335,28 @@ int fx_write_file(const char *val, const char *fmt, ...)
 	return n < 0 ? n : 0;
 }
 
+/**
+ * fx_need_path() - skip @test where @path is not there, when built in
+ * @test: the test case
+ * @path: what the test opens: a sysfs directory, or a device node
+ *
+ * Built into the kernel (kunit.py), the suites run at boot, before user
+ * space has mounted sysfs or devtmpfs, so the tests that go through their
+ * files are skipped there. As a module, loaded by user space with both
+ * mounted, nothing is skipped: a missing path fails the test itself.
+ */
+void fx_need_path(struct kunit *test, const char *path)
+{
+#ifndef MODULE
+	struct path p;
+	int ret = kern_path(path, LOOKUP_FOLLOW, &p);
+
+	if (ret)
+		kunit_skip(test, "built in, %s not there yet (%d)", path, ret);
+	path_put(&p);
+#endif
+}
+
 void fx_uuid(guid_t *uuid, u8 tag)
 {
 	*uuid = GUID_INIT(0x6d1b0a2c, 0x7f4e, 0x4a51, 0x9c, 0x3e,
@@ -501,7 +524,7 @@ int fx_thread_remove(struct fx_thread *t)
 /* A write of "1" to the device's sysfs remove, as root would. */
 int fx_thread_sysfs_remove(struct fx_thread *t)
 {
-	return fx_write_file("1", "/sys/bus/vmbus_mdev/devices/%s/remove",
+	return fx_write_file("1", FX_SYSFS_BUS "/devices/%s/remove",
 			     dev_name(&t->mdev->dev));
 }
 

@@ -12,7 +12,7 @@
 #include <linux/ioctl.h>
 #include <linux/spinlock.h>
 
-#include "../drivers/vmbus_mdev/vmbus_mdev_private.h"
+#include "vmbus_mdev_private.h"
 
 #define FX_TRACE_LEN 1024
 #define FX_API "kunit-api"
@@ -26,6 +26,9 @@ enum fx_park {
 	FX_PARK_PROBE,
 	FX_PARK_DRIVER_REMOVE,
 };
+
+/* The bus in sysfs, as user space sees it. */
+#define FX_SYSFS_BUS "/sys/bus/vmbus_mdev"
 
 struct fx_vendor_state {
 	struct vmbus_mdev_device *mdev;
@@ -112,6 +115,7 @@ void fx_expect_trace(struct fx *fx, ...);
 #define FX_EXPECT_TRACE(fx, ...) fx_expect_trace(fx, __VA_ARGS__, NULL)
 void fx_uuid(guid_t *uuid, u8 tag);
 int fx_write_file(const char *val, const char *fmt, ...) __printf(2, 3);
+void fx_need_path(struct kunit *test, const char *path);
 int fx_create(struct fx *fx, struct vmbus_mdev_type *type, u8 tag);
 struct vmbus_mdev_device *fx_find(u8 tag);
 unsigned int fx_count_on_bus(void);

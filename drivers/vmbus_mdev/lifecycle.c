@@ -11,6 +11,7 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <linux/wait_bit.h>
 
 #include "vmbus_mdev_private.h"
 

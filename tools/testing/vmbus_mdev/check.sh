@@ -46,12 +46,19 @@ if build_modules stock "$(stock_kdir)"; then
 else
 	result "modules build W=1 against stock $(stock_kver) headers" fail
 fi
+if "$T/intree.sh" "$kout" >"$BUILD/intree.log" 2>&1; then
+	result "in-tree: Kconfig and Makefile entries, modules built by kbuild in a kernel tree" ok
+else
+	cat "$BUILD/intree.log"
+	result "in-tree: Kconfig and Makefile entries, modules built by kbuild in a kernel tree" fail
+fi
 
 cd "$TOP" || exit 1
 sources=$(git ls-files -co --exclude-standard '*.c' '*.h' | grep -v '^\.build/')
 # shellcheck disable=SC2086
 if "$src/scripts/checkpatch.pl" --strict --no-tree --quiet --show-types \
-	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f $sources; then
+	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f $sources \
+	$(git ls-files -co --exclude-standard '*Kconfig' | grep -v '^\.build/'); then
 	result "checkpatch --strict" ok
 else
 	result "checkpatch --strict" fail
