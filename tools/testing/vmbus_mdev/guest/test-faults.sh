@@ -35,8 +35,8 @@
 # test-bulk 70 to 73; vmbus_mtty-1 199 to 207, vmbus_mtty-2 197 to 198).
 #
 # Last, alone, the load of a vendor module (fail-nth -k): vmbus_mtty
-# (azure_blob by hand, see below). Each attempt costs seconds, not the sweeps' fraction of one:
-# a module's teardown waits for the release of its kobject, which
+# (azure_blob by hand, see below). Each attempt costs seconds, not the
+# sweeps' fraction of one: a module's teardown waits for the release of its kobject, which
 # DEBUG_KOBJECT_RELEASE delays by 1 to 4 s, after a failed load and again
 # at each unload. So make check fails only the fault points of the
 # module's init (the code that registers its driver or its parent), those
@@ -123,7 +123,7 @@ cat $FI/fail_page_alloc/min-order >/tmp/min-order
 for f in failslab fail_page_alloc; do
 	cat $FI/$f/ignore-gfp-wait >/tmp/ignore-gfp-wait.$f
 done
-for l in a b; do
+for l in a b m; do
 	rm -rf /tmp/lane-$l
 	mkdir -p /tmp/lane-$l
 	echo 0 >/tmp/lane-$l/n
@@ -288,9 +288,6 @@ else
 	filter require $(sym_range do_one_initcall)
 	load="init of" p_ab=30 p_mt=75
 fi
-rm -rf /tmp/lane-m
-mkdir -p /tmp/lane-m
-echo 0 >/tmp/lane-m/n
 unload azblob_sim azure_blob vmbus_mtty
 # Not by default: a failed init of azure_blob leaves its driver's sysfs
 # directory behind, and a later load fails with EEXIST ("sysfs: cannot
